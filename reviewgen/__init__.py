@@ -1,0 +1,3 @@
+"""reviewgen: virtualization security reviews as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,272 @@
+"""The comparison of states: structure, not arithmetic.
+
+For each state: blast radii, single points of total compromise, what each entry
+point reaches and with how few findings, choke points and severity-band counts.
+The same figures are recomputed with each roadmap phase treated as fixed. CVSS
+scores are counted per band and per version, never summed or averaged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .graph import StateGraph, build_state_graph
+from .model import DELTAS, SEVERITY_ORDER
+from .reach import AttackGraph, Reach, closure, readable, requirement_node
+from .review import VERSION_ORDER, Review
+
+BANDS = ("Critical", "High", "Medium", "Low", "None")
+
+
+@dataclass(frozen=True)
+class StateContext:
+    """What every computation on one state shares: its graph and its closures."""
+
+    graph: StateGraph
+    attack_graph: AttackGraph
+    control: dict[str, frozenset[str]]
+    availability: dict[str, frozenset[str]]
+
+
+def _context(review: Review, state: str) -> StateContext:
+    graph = build_state_graph(review, state)
+    return StateContext(graph, AttackGraph(graph), closure(graph, "I"), closure(graph, "A"))
+
+
+def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> list[str]:
+    return [a for a in graph.assets if a in assets]
+
+
+def _entry_point(context: StateContext, reach: Reach) -> dict[str, Any]:
+    graph = context.graph
+    services = set(graph.services)
+    controlled = reach.assets("control")
+    read = readable(graph, controlled) | reach.assets("read")
+    footholds = reach.assets("foothold") - controlled
+
+    def fewest(kind: str, asset: str) -> int | None:
+        return reach.distance.get((kind, asset))
+
+    paths = {}
+    for jewel in graph.crown_jewels:
+        node = ("control", jewel) if ("control", jewel) in reach.distance else ("read", jewel)
+        if node in reach.distance:
+            paths[jewel] = [
+                {
+                    "step": s.id,
+                    "finding": s.finding,
+                    "also_requires": sorted(s.findings - {s.finding}),
+                    "gains": s.gains,
+                }
+                for s in reach.path(node)
+            ]
+    return {
+        "controlled": _ordered(graph, controlled & services),
+        "read": _ordered(graph, read & services),
+        "footholds": _ordered(graph, footholds & services),
+        "infrastructure_controlled": _ordered(graph, controlled - services),
+        "min_findings": {j: fewest("control", j) for j in graph.crown_jewels},
+        "min_findings_read": {j: fewest("read", j) for j in graph.crown_jewels},
+        "paths": paths,
+    }
+
+
+def _reach_summary(
+    context: StateContext, entry_points: list[str], fixed: frozenset[str]
+) -> dict[str, dict[str, Any]]:
+    return {
+        entry: _entry_point(context, context.attack_graph.attack(entry, fixed))
+        for entry in entry_points
+    }
+
+
+def _choke_points(
+    context: StateContext,
+    entry_points: list[str],
+    fixed: frozenset[str],
+    baseline: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Findings whose fix alone cuts the most reach, ranked by structure, not CVSS."""
+    candidates: set[str] = set()
+    for entry in entry_points:
+        reached = context.attack_graph.attack(entry, fixed).distance
+        for step in context.graph.steps:
+            if requirement_node(step.requires) in reached and not step.findings & fixed:
+                candidates |= step.findings
+    ranked = []
+    for finding in sorted(candidates):
+        cut: dict[str, dict[str, list[str]]] = {}
+        totals = Counter[str]()
+        for entry in entry_points:
+            after = _entry_point(context, context.attack_graph.attack(entry, fixed | {finding}))
+            before = baseline[entry]
+            lost = {
+                "controlled": [a for a in before["controlled"] if a not in after["controlled"]],
+                "read": [a for a in before["read"] if a not in after["read"]],
+                "crown_jewels": [
+                    j
+                    for j, n in before["min_findings"].items()
+                    if n is not None and after["min_findings"][j] is None
+                ],
+            }
+            if any(lost.values()):
+                cut[entry] = lost
+                for key, values in lost.items():
+                    totals[key] += len(values)
+        if cut:
+            ranked.append(
+                {
+                    "finding": finding,
+                    "crown_jewels_cut": totals["crown_jewels"],
+                    "services_cut": totals["controlled"],
+                    "reads_cut": totals["read"],
+                    "entry_points": cut,
+                }
+            )
+    ranked.sort(key=_choke_rank)
+    return ranked
+
+
+def _choke_rank(choke: dict[str, Any]) -> tuple[int, int, int, str]:
+    return (
+        -choke["crown_jewels_cut"],
+        -choke["services_cut"],
+        -choke["reads_cut"],
+        choke["finding"],
+    )
+
+
+def severity_counts(review: Review, state: str) -> dict[str, Any]:
+    """Findings that apply in `state`, counted per band, separately for each CVSS version."""
+    per_version: dict[str, Counter[str]] = {}
+    not_scored: Counter[str] = Counter()
+    applicable = [f for f in review.findings if f.finding.affected.get(state)]
+    for scored in applicable:
+        if not scored.scores:
+            not_scored[scored.finding.severity or "none"] += 1
+        for score in scored.scores:
+            per_version.setdefault(score.version, Counter())[score.severity] += 1
+    return {
+        "findings": len(applicable),
+        "by_version": {
+            v: {band: per_version[v][band] for band in BANDS if v != "2.0" or band != "Critical"}
+            for v in VERSION_ORDER
+            if v in per_version
+        },
+        "not_scored": {s: not_scored[s] for s in reversed(SEVERITY_ORDER) if not_scored[s]},
+    }
+
+
+def _state_figures(
+    review: Review, context: StateContext, fixed: frozenset[str], with_choke_points: bool
+) -> dict[str, Any]:
+    graph = context.graph
+    services = set(graph.services)
+    entry_points = [e.id for e in review.spec.entry_points]
+    blast = {a: _ordered(graph, context.control[a] & services) for a in graph.assets}
+    spotc = [a for a in graph.assets if services and services <= context.control[a]]
+    reach = _reach_summary(context, entry_points, fixed)
+    figures: dict[str, Any] = {
+        "single_points_of_total_compromise": spotc,
+        "blast_radius": blast,
+        "blast_radius_infrastructure": {
+            a: _ordered(graph, context.control[a] - services - {a}) for a in graph.assets
+        },
+        "availability_radius": {
+            a: _ordered(graph, context.availability[a] & services) for a in graph.assets
+        },
+        "entry_points": reach,
+        "severity_counts": severity_counts(review, graph.state),
+    }
+    if with_choke_points:
+        figures["choke_points"] = _choke_points(context, entry_points, fixed, reach)
+    return figures
+
+
+def _fixed_baseline(review: Review) -> frozenset[str]:
+    return frozenset(f.id for f in review.findings if f.finding.status == "remediated")
+
+
+def _delta(review: Review) -> dict[str, Any]:
+    by_delta = Counter(f.finding.delta for f in review.findings)
+    by_category: dict[str, dict[str, int]] = {}
+    for f in review.findings:
+        by_category.setdefault(f.finding.category, Counter())[f.finding.delta] += 1
+    return {
+        "findings": {d: by_delta[d] for d in DELTAS},
+        "observations": dict(Counter(o.delta for o in review.spec.observations)),
+        "by_category": {
+            c.id: {d: by_category.get(c.id, {}).get(d, 0) for d in DELTAS}
+            for c in review.spec.categories
+        },
+    }
+
+
+def _attack_surface(review: Review, contexts: dict[str, StateContext]) -> dict[str, Any]:
+    """An inventory per state and what changed between consecutive states (no weights)."""
+    spec = review.spec
+    per_state: dict[str, Any] = {}
+    for state, context in contexts.items():
+        present = [a for a in spec.assets if state in a.placement]
+        per_state[state] = {
+            "assets_by_kind": dict(Counter(a.kind for a in present)),
+            "physical_systems": sum(a.placement[state].platform == "physical" for a in present),
+            "out_of_band_controllers": sum(a.placement[state].bmc for a in present),
+            "dominance_edges": len(context.graph.edges),
+            "attack_steps": len(context.graph.steps),
+        }
+    changes = []
+    states = list(contexts)
+    for before, after in itertools.pairwise(states):
+        old, new = contexts[before].graph, contexts[after].graph
+        old_edges = {(e.source, e.target) for e in old.edges}
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for edge in new.edges:
+            if (edge.source, edge.target) not in old_edges:
+                grouped.setdefault((edge.source, edge.via), []).append(edge.target)
+        changes.append(
+            {
+                "from": before,
+                "to": after,
+                "assets_added": [a for a in new.assets if a not in old.assets],
+                "assets_removed": [a for a in old.assets if a not in new.assets],
+                "new_dominance": [
+                    {"source": s, "via": via, "targets": targets}
+                    for (s, via), targets in grouped.items()
+                ],
+            }
+        )
+    return {"states": per_state, "changes": changes}
+
+
+def compare(review: Review) -> dict[str, Any]:
+    """Every comparison figure for a review, as plain JSON-ready data."""
+    contexts = {state: _context(review, state) for state in review.state_ids}
+    baseline_fixed = _fixed_baseline(review)
+    states = {
+        state: _state_figures(review, context, baseline_fixed, with_choke_points=True)
+        for state, context in contexts.items()
+    }
+    what_if: dict[str, Any] = {}
+    fixed = baseline_fixed
+    for phase in review.spec.roadmap:
+        fixed = fixed | {f.id for f in review.findings if f.finding.roadmap == phase.id}
+        what_if[phase.id] = {
+            "fixed": sorted(fixed - baseline_fixed),
+            "states": {
+                state: _state_figures(review, context, fixed, with_choke_points=False)
+                for state, context in contexts.items()
+            },
+        }
+    current = review.state_ids[-1]
+    return {
+        "review": review.slug,
+        "states": states,
+        "what_if": what_if,
+        "choke_points": states[current]["choke_points"],
+        "delta": _delta(review),
+        "attack_surface": _attack_surface(review, contexts),
+    }

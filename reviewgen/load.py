@@ -1,0 +1,597 @@
+"""Load review folders: parse, validate shape, check references, score, all in one pass.
+
+Every problem found is collected with its `path:line:column`; one `ReviewError`
+carries them all. Nothing here writes to disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, ReviewError
+from .model import PATTERN_HELP, Finding, ReviewFile
+from .review import VERSION_KEYS, Review, ScoredFinding
+from .scoring import Score, VectorError, score_vector, version_of, with_requirements
+from .yamlsource import Document, PathKey, YamlProblem, read_yaml
+
+REVIEW_FILE = "review.yaml"
+FINDINGS_DIR = "findings"
+SCORE_TOLERANCE = 0.05
+
+_TYPE_WORDS = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of keys to values",
+    "model_type": "expected a mapping of keys to values",
+    "model_attributes_type": "expected a mapping of keys to values",
+    "date_type": "expected a date such as 2025-04-30",
+    "date_parsing": "expected a date such as 2025-04-30",
+    "date_from_datetime_parsing": "expected a date such as 2025-04-30",
+    "date_from_datetime_inexact": "expected a date such as 2025-04-30 without a time",
+    "none_required": "expected nothing here",
+}
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a date" if hasattr(value, "isoformat") else "a value"
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types inside Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Known keys of the mapping at `loc`, to suggest a spelling for an unknown key."""
+    candidates: list[Any] = [model]
+    for part in loc:
+        following: list[Any] = []
+        for candidate in candidates:
+            origin = typing.get_origin(candidate)
+            if isinstance(part, int) and origin is list:
+                following += _unwrap(typing.get_args(candidate)[0])
+            elif origin is dict:
+                following += _unwrap(typing.get_args(candidate)[1])
+            elif isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                for name, info in candidate.model_fields.items():
+                    if part in (name, info.alias):
+                        following += _unwrap(info.annotation)
+        candidates = following
+    names: list[str] = []
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            names += [info.alias or name for name, info in candidate.model_fields.items()]
+    return names
+
+
+def _data_path(doc: Document, loc: tuple[Any, ...]) -> PathKey:
+    """Drop pydantic's union-branch tags from a location, keeping real data keys."""
+    path: list[str | int] = []
+    node = doc.data
+    for part in loc:
+        if part == "[key]":
+            continue
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+            path.append(part)
+    return tuple(path)
+
+
+def _validation_problems(
+    doc: Document, model: type[BaseModel], error: ValidationError
+) -> list[Problem]:
+    problems: dict[tuple[PathKey, bool], list[str]] = {}
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        path = _data_path(doc, loc)
+        at_key = False
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            known = _field_names(model, loc[:-1])
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            if not close and known:
+                hint = f"; expected one of: {', '.join(sorted(known))}"
+            message = f"unknown key {key!r}{hint}"
+            at_key = True
+        elif kind == "missing":
+            message = f"missing required key {str(loc[-1])!r}"
+        elif kind == "literal_error":
+            expected = item.get("ctx", {}).get("expected", "")
+            message = f"expected one of {expected}, got {item['input']!r}"
+        elif kind == "string_pattern_mismatch":
+            pattern = item.get("ctx", {}).get("pattern", "")
+            wanted = PATTERN_HELP.get(pattern, f"text matching {pattern}")
+            message = f"expected {wanted}, got {item['input']!r}"
+            at_key = "[key]" in loc
+        elif kind in ("string_too_short", "too_short"):
+            message = "must not be empty"
+        elif kind in _TYPE_WORDS:
+            message = f"{_TYPE_WORDS[kind]}, got {_describe(item['input'])}"
+            at_key = "[key]" in loc
+        else:
+            message = item["msg"]
+        problems.setdefault((path, at_key), []).append(message)
+    result = []
+    for (path, at_key), messages in problems.items():
+        unique = list(dict.fromkeys(messages))
+        if len(unique) > 1 and all(m.startswith("expected ") for m in unique):
+            wanted = " or ".join(m.split(", got ")[0].removeprefix("expected ") for m in unique)
+            got = unique[0].split(", got ")[-1]
+            unique = [f"expected {wanted}, got {got}"]
+        result += [doc.problem(path, message, key=at_key) for message in unique]
+    return result
+
+
+class _Checker:
+    """Cross-reference checks over a validated review, each problem at its node."""
+
+    def __init__(self, root: Path, doc: Document, spec: ReviewFile) -> None:
+        self.root = root
+        self.doc = doc
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.states = [s.id for s in spec.states]
+        self.assets = {a.id: a for a in spec.assets}
+        self.groups = spec.groups
+        self.entry_points = {e.id for e in spec.entry_points}
+        self.present = {
+            state: {a.id for a in spec.assets if state in a.placement} for state in self.states
+        }
+
+    def report(self, doc: Document, path: PathKey, message: str, *, key: bool = False) -> None:
+        self.problems.append(doc.problem(path, message, key=key))
+
+    def known(
+        self, doc: Document, path: PathKey, value: str, choices: Iterable[str], what: str
+    ) -> bool:
+        options = sorted(set(choices))
+        if value in options:
+            return True
+        close = difflib.get_close_matches(value, options, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        if not options:
+            hint = f"; none are declared in {REVIEW_FILE}"
+        self.report(doc, path, f"unknown {what} {value!r}{hint}")
+        return False
+
+    def unique(self, doc: Document, section: str, items: list[Any], what: str) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if item.id in seen:
+                line = doc.at((section, seen[item.id]))[0]
+                self.report(
+                    doc,
+                    (section, index, "id"),
+                    f"duplicate {what} id {item.id!r} (first used at line {line})",
+                )
+            else:
+                seen[item.id] = index
+
+    def asset_in(self, doc: Document, path: PathKey, asset: str, states: list[str]) -> None:
+        if not self.known(doc, path, asset, self.assets, "asset"):
+            return
+        for state in states:
+            if state in self.present and asset not in self.present[state]:
+                self.report(doc, path, f"asset {asset!r} has no placement in state {state!r}")
+
+    def target(self, doc: Document, path: PathKey, to: str | list[str], states: list[str]) -> None:
+        """An asset id, 'group:<id>', or a list of asset ids."""
+        if isinstance(to, list):
+            for index, asset in enumerate(to):
+                self.asset_in(doc, (*path, index), asset, states)
+        elif to.startswith("group:"):
+            self.known(doc, path, to.removeprefix("group:"), self.groups, "group")
+        else:
+            self.asset_in(doc, path, to, states)
+
+    def state_list(self, doc: Document, path: PathKey, states: list[str]) -> list[str]:
+        return [
+            state
+            for index, state in enumerate(states)
+            if self.known(doc, (*path, index), state, self.states, "state")
+        ]
+
+    def check_review(self) -> None:
+        doc, spec = self.doc, self.spec
+        for section, what in (
+            ("states", "state"),
+            ("roadmap", "roadmap phase"),
+            ("frameworks", "framework"),
+            ("categories", "category"),
+            ("threat_tags", "threat tag"),
+            ("networks", "network"),
+            ("clusters", "cluster"),
+            ("datastores", "datastore"),
+            ("assets", "asset"),
+            ("entry_points", "entry point"),
+            ("observations", "observation"),
+        ):
+            self.unique(doc, section, getattr(spec, section), what)
+        networks = [n.id for n in spec.networks]
+        clusters = [c.id for c in spec.clusters]
+        datastores = [d.id for d in spec.datastores]
+        for i, asset in enumerate(spec.assets):
+            if asset.zone is not None:
+                self.known(doc, ("assets", i, "zone"), asset.zone, networks, "network")
+            for state, place in asset.placement.items():
+                where: PathKey = ("assets", i, "placement", state)
+                if not self.known(doc, where, state, self.states, "state"):
+                    continue
+                for field, choices in (("cluster", clusters), ("datastore", datastores)):
+                    value = getattr(place, field)
+                    if value is None:
+                        continue
+                    if place.platform != "vm":
+                        self.report(doc, (*where, field), f"only a vm has a {field}")
+                    else:
+                        self.known(doc, (*where, field), value, choices, field)
+        for i, cluster in enumerate(spec.clusters):
+            for j, host in enumerate(cluster.hosts):
+                self.known(doc, ("clusters", i, "hosts", j), host, self.assets, "asset")
+            if cluster.managed_by:
+                self.known(
+                    doc, ("clusters", i, "managed_by"), cluster.managed_by, self.assets, "asset"
+                )
+            if cluster.migration_network:
+                self.known(
+                    doc,
+                    ("clusters", i, "migration_network"),
+                    cluster.migration_network,
+                    networks,
+                    "network",
+                )
+        for i, store in enumerate(spec.datastores):
+            self.known(doc, ("datastores", i, "served_by"), store.served_by, self.assets, "asset")
+        for group, members in spec.groups.items():
+            for j, member in enumerate(members):
+                self.known(doc, ("groups", group, j), member, self.assets, "asset")
+        for i, edge in enumerate(spec.dominance):
+            states = self.state_list(doc, ("dominance", i, "states"), edge.states)
+            self.asset_in(doc, ("dominance", i, "from"), edge.source, states)
+            self.target(doc, ("dominance", i, "to"), edge.to, states)
+        categories = [c.id for c in spec.categories]
+        for i, obs in enumerate(spec.observations):
+            self.known(doc, ("observations", i, "category"), obs.category, categories, "category")
+
+    def check_finding(self, doc: Document, finding: Finding) -> None:
+        spec = self.spec
+        self.known(
+            doc, ("category",), finding.category, [c.id for c in spec.categories], "category"
+        )
+        for i, tag in enumerate(finding.threats):
+            self.known(doc, ("threats", i), tag, [t.id for t in spec.threat_tags], "threat tag")
+        for state, assets in finding.affected.items():
+            if not self.known(doc, ("affected", state), state, self.states, "state"):
+                continue
+            for j, asset in enumerate(assets):
+                self.asset_in(doc, ("affected", state, j), asset, [state])
+        self.check_delta(doc, finding)
+        if finding.roadmap is not None:
+            self.known(
+                doc, ("roadmap",), finding.roadmap, [p.id for p in spec.roadmap], "roadmap phase"
+            )
+        for i, ref in enumerate(finding.references):
+            self.known(
+                doc,
+                ("references", i, "framework"),
+                ref.framework,
+                [f.id for f in spec.frameworks],
+                "framework",
+            )
+        kev = finding.known_exploited
+        if kev.date_added is not None and not kev.cisa_kev:
+            self.report(
+                doc,
+                ("known_exploited", "date_added"),
+                "date_added is only for a finding with cisa_kev: true",
+            )
+        for i, cve in enumerate(finding.cves):
+            if cve.vendor_cvss is not None:
+                try:
+                    score_vector(cve.vendor_cvss)
+                except VectorError as err:
+                    self.report(doc, ("cves", i, "vendor_cvss"), str(err))
+        for i, attachment in enumerate(finding.evidence_files):
+            self.check_evidence_path(doc, ("evidence_files", i, "path"), attachment.path)
+        for i, step in enumerate(finding.attack_steps):
+            where: PathKey = ("attack_steps", i)
+            states = self.state_list(doc, (*where, "states"), step.states)
+            self.check_position(doc, (*where, "requires"), step.requires, states)
+            self.target(doc, (*where, "to"), step.to, states)
+
+    def check_delta(self, doc: Document, finding: Finding) -> None:
+        first, last = self.states[0], self.states[-1]
+        lists = {state: finding.affected.get(state, []) for state in self.states}
+        if finding.delta == "new" and lists[first]:
+            self.report(
+                doc,
+                ("affected", first),
+                f"a 'new' finding affects nothing in the baseline state {first!r}",
+            )
+        if finding.delta == "removed" and lists[last]:
+            self.report(
+                doc,
+                ("affected", last),
+                f"a 'removed' finding affects nothing in the current state {last!r}",
+            )
+        if finding.delta == "carried-over" and len({tuple(sorted(v)) for v in lists.values()}) > 1:
+            self.report(
+                doc,
+                ("affected",),
+                "a 'carried-over' finding affects the same assets in every state",
+            )
+
+    def check_position(
+        self, doc: Document, path: PathKey, requires: str, states: list[str]
+    ) -> None:
+        kind, _, subject = requires.partition(":")
+        if not subject:
+            self.known(doc, path, requires, self.entry_points, "entry point")
+        elif kind not in ("foothold", "control"):
+            self.report(
+                doc,
+                path,
+                f"unknown position {requires!r}: use an entry point id, "
+                "'foothold:<asset>', 'control:<asset>' or 'control:group:<group>'",
+            )
+        elif subject.startswith("group:"):
+            self.known(doc, path, subject.removeprefix("group:"), self.groups, "group")
+        else:
+            self.asset_in(doc, path, subject, states)
+
+    def check_evidence_path(self, doc: Document, path: PathKey, value: str) -> None:
+        candidate = Path(value)
+        if candidate.is_absolute() or value.startswith(("/", "\\")) or ":" in value:
+            self.report(doc, path, "evidence paths are relative to the review folder")
+            return
+        if ".." in candidate.parts:
+            self.report(doc, path, "evidence paths may not leave the review folder ('..')")
+            return
+        root = self.root.resolve()
+        resolved = (self.root / candidate).resolve()
+        if not resolved.is_relative_to(root):
+            self.report(doc, path, "evidence path leaves the review folder through a link")
+        elif not resolved.is_file():
+            self.report(doc, path, f"no such evidence file {value!r} in the review folder")
+
+
+def _requirements(review: ReviewFile, finding: Finding) -> dict[str, str]:
+    """Highest CIA requirement over the affected assets, current state first."""
+    order = ["low", "medium", "high"]
+    assets = {a.id: a for a in review.assets}
+    for state in reversed([s.id for s in review.states]):
+        affected = [assets[a] for a in finding.affected.get(state, []) if a in assets]
+        if affected:
+            return {
+                "CR": max((a.requirements.confidentiality for a in affected), key=order.index),
+                "IR": max((a.requirements.integrity for a in affected), key=order.index),
+                "AR": max((a.requirements.availability for a in affected), key=order.index),
+            }
+    return {}
+
+
+def _score_finding(
+    doc: Document, spec: ReviewFile, finding: Finding, problems: list[Problem]
+) -> tuple[tuple[Score, ...], dict[str, str] | None]:
+    if finding.cvss is None:
+        missing = [k for k in ("severity", "severity_rationale") if getattr(finding, k) is None]
+        if missing:
+            problems.append(
+                doc.problem(
+                    ("cvss",),
+                    "cvss: null needs a qualitative 'severity' and a "
+                    f"'severity_rationale' (missing: {', '.join(missing)})",
+                    key=True,
+                )
+            )
+        return (), None
+    if finding.severity is not None:
+        problems.append(
+            doc.problem(
+                ("severity",),
+                "severity comes from the CVSS vectors; set it only with cvss: null",
+                key=True,
+            )
+        )
+    requirements = _requirements(spec, finding) if finding.cvss.derive_requirements else None
+    scores = []
+    for version, key in VERSION_KEYS.items():
+        entry = getattr(finding.cvss, key)
+        if entry is None:
+            continue
+        where: PathKey = ("cvss", key, "vector")
+        try:
+            declared = version_of(entry.vector.strip())
+            if declared != version:
+                raise VectorError(
+                    f"a CVSS {declared} vector under {key}; move it under {VERSION_KEYS[declared]}"
+                )
+            vector = entry.vector.strip()
+            if requirements:
+                vector = with_requirements(vector, requirements)
+            result = score_vector(vector)
+        except VectorError as err:
+            problems.append(doc.problem(where, str(err)))
+            continue
+        if entry.score is not None:
+            stated_against = result.base if result.nomenclature is None else result.score
+            if abs(entry.score - stated_against) > SCORE_TOLERANCE:
+                what = "base score" if result.nomenclature is None else result.label + " score"
+                problems.append(
+                    doc.problem(
+                        ("cvss", key, "score"),
+                        f"stated score {entry.score} disagrees with the computed {what} "
+                        f"{stated_against:.1f} for {entry.vector.strip()}",
+                    )
+                )
+        scores.append(result)
+    if not any(getattr(finding.cvss, key) for key in VERSION_KEYS.values()):
+        problems.append(
+            doc.problem(
+                ("cvss",),
+                "cvss needs at least one vector (v4_0, v3_1, v3_0 or v2), or write cvss: null",
+                key=True,
+            )
+        )
+    return tuple(scores), requirements
+
+
+def _finding_files(root: Path) -> list[Path]:
+    folder = root / FINDINGS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _read(path: Path, problems: list[Problem]) -> Document | None:
+    try:
+        return read_yaml(path)
+    except YamlProblem as err:
+        problems.append(err.problem)
+        return None
+
+
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def _validate(doc: Document, model: type[M], problems: list[Problem]) -> M | None:
+    if not isinstance(doc.data, dict):
+        problems.append(
+            doc.problem((), f"expected a mapping of keys to values, got {_describe(doc.data)}")
+        )
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as err:
+        problems.extend(_validation_problems(doc, model, err))
+        return None
+
+
+def load_review(root: Path) -> Review:
+    """Load, check and score one review folder; raise `ReviewError` with every problem."""
+    problems: list[Problem] = []
+    review_path = root / REVIEW_FILE
+    if not review_path.is_file():
+        raise ReviewError([Problem(str(review_path), 1, 1, f"no {REVIEW_FILE} in {root}")])
+    review_doc = _read(review_path, problems)
+    spec = _validate(review_doc, ReviewFile, problems) if review_doc else None
+    checker = _Checker(root, review_doc, spec) if review_doc and spec else None
+    if checker:
+        checker.check_review()
+    findings: list[tuple[Document, Finding]] = []
+    first_seen: dict[str, Document] = {}
+    for path in _finding_files(root):
+        doc = _read(path, problems)
+        finding = _validate(doc, Finding, problems) if doc else None
+        if doc is None or finding is None:
+            continue
+        if finding.id in first_seen:
+            other = first_seen[finding.id]
+            problems.append(
+                doc.problem(
+                    ("id",),
+                    f"duplicate finding id {finding.id!r} "
+                    f"(also in {other.shown}:{other.at(('id',))[0]})",
+                )
+            )
+            continue
+        first_seen[finding.id] = doc
+        findings.append((doc, finding))
+    scored = []
+    step_seen: dict[str, str] = {}
+    finding_ids = set(first_seen)
+    for doc, finding in findings:
+        for i, step in enumerate(finding.attack_steps):
+            if step.id in step_seen:
+                problems.append(
+                    doc.problem(
+                        ("attack_steps", i, "id"),
+                        f"duplicate attack-step id {step.id!r} (also in {step_seen[step.id]})",
+                    )
+                )
+            step_seen.setdefault(step.id, doc.shown)
+            for j, needed in enumerate(step.also_requires):
+                if needed not in finding_ids:
+                    close = difflib.get_close_matches(needed, sorted(finding_ids), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    problems.append(
+                        doc.problem(
+                            ("attack_steps", i, "also_requires", j),
+                            f"unknown finding {other!r}{hint}",
+                        )
+                    )
+        if checker is None or spec is None:
+            continue
+        checker.check_finding(doc, finding)
+        scores, requirements = _score_finding(doc, spec, finding, problems)
+        source = doc.path.relative_to(root).as_posix()
+        scored.append(ScoredFinding(finding, source, scores, requirements))
+    if checker:
+        problems.extend(checker.problems)
+    if problems or spec is None:
+        raise ReviewError(problems)
+    scored.sort(key=lambda f: f.id)
+    return Review(root.name, root, spec, tuple(scored))
+
+
+def discover(reviews_dir: Path) -> list[Path]:
+    """Review folders (those holding a review.yaml) directly under `reviews_dir`."""
+    if not reviews_dir.is_dir():
+        return []
+    return sorted(p for p in reviews_dir.iterdir() if (p / REVIEW_FILE).is_file())
+
+
+def load_reviews(roots: Iterable[Path]) -> list[Review]:
+    """Load several reviews, collecting the problems of all of them before raising."""
+    reviews: list[Review] = []
+    problems: list[Problem] = []
+    for root in roots:
+        try:
+            reviews.append(load_review(root))
+        except ReviewError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ReviewError(problems)
+    return reviews
+
+
+def iter_problems(roots: Iterable[Path]) -> Iterator[Problem]:
+    try:
+        load_reviews(roots)
+    except ReviewError as err:
+        yield from err.problems

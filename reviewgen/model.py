@@ -1,0 +1,304 @@
+"""The review vocabulary: frozen, typed models that reject unknown keys.
+
+These models describe the *shape* of the YAML files. Cross-references (does this
+asset exist?) and scoring are checked by `load.py`, which knows where every value
+came from and can point at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+FINDING_ID = r"^[A-Z][A-Z0-9]*-[0-9]+$"
+STEP_ID = r"^S[0-9]+$"
+CVE_ID = r"^CVE-[0-9]{4}-[0-9]{4,}$"
+
+#: What each id pattern means, for error messages.
+PATTERN_HELP = {
+    KEBAB: "an id in lowercase kebab-case, such as 'esx01' or 'net-dmz'",
+    FINDING_ID: "an id of capital letters, a dash and a number, such as 'HV-01'",
+    STEP_ID: "an attack-step id such as 'S1'",
+    CVE_ID: "a CVE id such as 'CVE-2024-1086'",
+}
+
+Id = Annotated[str, StringConstraints(pattern=KEBAB)]
+FindingId = Annotated[str, StringConstraints(pattern=FINDING_ID)]
+StepId = Annotated[str, StringConstraints(pattern=STEP_ID)]
+CveId = Annotated[str, StringConstraints(pattern=CVE_ID)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Markdown = Annotated[str, StringConstraints(min_length=1)]
+
+Level = Literal["low", "medium", "high"]
+Severity = Literal["none", "low", "medium", "high", "critical"]
+Delta = Literal["new", "amplified", "carried-over", "reduced", "removed"]
+Status = Literal["open", "remediated", "risk-accepted"]
+Grant = Literal["C", "I", "A"]
+Gain = Literal["foothold", "control", "read"]
+CvssVersionName = Literal["2.0", "3.0", "3.1", "4.0"]
+AssetKind = Literal["service", "hypervisor-host", "management", "storage", "network", "other"]
+Platform = Literal["physical", "vm", "virtual-switch", "appliance"]
+DataClass = Literal["public", "internal", "confidential", "restricted"]
+
+DELTAS: tuple[Delta, ...] = ("new", "amplified", "carried-over", "reduced", "removed")
+SEVERITY_ORDER: tuple[Severity, ...] = ("none", "low", "medium", "high", "critical")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+# ----- review.yaml -----------------------------------------------------------------
+
+
+class Organisation(Strict):
+    name: Text
+    fictional: bool = False
+    notice: Markdown | None = None
+
+
+class Person(Strict):
+    name: Text
+    role: Text | None = None
+
+
+class Period(Strict):
+    start: dt.date
+    end: dt.date
+
+
+class Scope(Strict):
+    in_scope: list[Markdown]
+    out_of_scope: list[Markdown] = []
+
+
+class ScoringPolicy(Strict):
+    primary: CvssVersionName = "3.1"
+    secondary: CvssVersionName | None = None
+    note: Markdown | None = None
+
+
+class ReviewMeta(Strict):
+    id: Text
+    title: Text
+    organisation: Organisation
+    reviewers: list[Person] = []
+    period: Period
+    report_date: dt.date
+    version: Text
+    classification: Text
+    publishable: bool = False
+    """True only when the review may be published as it stands (see the redaction profiles)."""
+    background: Markdown
+    objectives: list[Markdown] = []
+    scope: Scope
+    methodology: list[Markdown] = []
+    limitations: list[Markdown] = []
+    scoring: ScoringPolicy = ScoringPolicy()
+
+
+class State(Strict):
+    id: Id
+    title: Text
+    description: Markdown | None = None
+
+
+class Phase(Strict):
+    id: Id
+    title: Text
+    description: Markdown | None = None
+
+
+class Framework(Strict):
+    id: Id
+    title: Text
+    version: Text | None = None
+    date: Text | None = None
+    url: Text | None = None
+    note: Text | None = None
+
+
+class Category(Strict):
+    id: Id
+    title: Text
+    summary: Markdown | None = None
+
+
+class ThreatTag(Strict):
+    id: Id
+    description: Text | None = None
+
+
+class Network(Strict):
+    id: Id
+    name: Text
+    vlan: int | None = None
+    cidr: Text | None = None
+    note: Text | None = None
+
+
+class Cluster(Strict):
+    id: Id
+    name: Text | None = None
+    hosts: list[Id]
+    managed_by: Id | None = None
+    migration_network: Id | None = None
+
+
+class Datastore(Strict):
+    id: Id
+    name: Text | None = None
+    served_by: Id
+    note: Text | None = None
+
+
+class Requirements(Strict):
+    confidentiality: Level = "medium"
+    integrity: Level = "medium"
+    availability: Level = "medium"
+
+
+class Placement(Strict):
+    platform: Platform
+    cluster: Id | None = None
+    datastore: Id | None = None
+    port_groups: list[Text] = []
+    hardware: Text | None = None
+    bmc: bool = False
+
+
+class Asset(Strict):
+    id: Id
+    name: Text
+    kind: AssetKind
+    role: Text | None = None
+    zone: Id | None = None
+    os: Text | None = None
+    hardware: Text | None = None
+    data_classification: DataClass | None = None
+    requirements: Requirements = Requirements()
+    crown_jewel: bool = False
+    placement: dict[Id, Placement]
+
+
+class EntryPoint(Strict):
+    id: Id
+    title: Text
+    description: Markdown | None = None
+
+
+class Dominance(Strict):
+    source: Id = Field(alias="from")
+    to: Text | list[Id]
+    grants: list[Grant] = Field(min_length=1)
+    via: Text
+    states: list[Id] = Field(min_length=1)
+
+
+class Observation(Strict):
+    id: FindingId
+    title: Text
+    category: Id
+    delta: Delta
+    description: Markdown
+
+
+class ReviewFile(Strict):
+    """The whole of `review.yaml`."""
+
+    schema_version: Literal[1]
+    review: ReviewMeta
+    states: list[State] = Field(min_length=1)
+    roadmap: list[Phase] = []
+    frameworks: list[Framework] = []
+    categories: list[Category] = Field(min_length=1)
+    threat_tags: list[ThreatTag] = []
+    networks: list[Network] = []
+    clusters: list[Cluster] = []
+    datastores: list[Datastore] = []
+    assets: list[Asset] = Field(min_length=1)
+    groups: dict[Id, list[Id]] = {}
+    entry_points: list[EntryPoint] = []
+    dominance: list[Dominance] = []
+    observations: list[Observation] = []
+
+
+# ----- findings/*.yaml -------------------------------------------------------------
+
+
+class Cve(Strict):
+    id: CveId
+    summary: Text | None = None
+    vendor_cvss: Text | None = None
+
+
+class KnownExploited(Strict):
+    cisa_kev: bool = False
+    date_added: dt.date | None = None
+
+
+class CvssEntry(Strict):
+    vector: Text
+    score: float | None = None
+    """The score the reviewer expects; checked against the computed one."""
+
+
+class CvssBlock(Strict):
+    v4_0: CvssEntry | None = None
+    v3_1: CvssEntry | None = None
+    v3_0: CvssEntry | None = None
+    v2: CvssEntry | None = None
+    scored_scenario: Text
+    derive_requirements: bool = False
+    """Append CR/IR/AR taken from the affected assets' requirements."""
+
+
+class Reference(Strict):
+    framework: Id
+    id: Text | None = None
+    vuln_id: Text | None = None
+    note: Text | None = None
+
+
+class EvidenceFile(Strict):
+    path: Text
+    caption: Text | None = None
+
+
+class AttackStep(Strict):
+    id: StepId
+    states: list[Id] = Field(min_length=1)
+    requires: Text
+    gains: Gain
+    to: Text | list[Id]
+    also_requires: list[FindingId] = []
+    note: Text | None = None
+
+
+class Finding(Strict):
+    """One `findings/*.yaml` file."""
+
+    id: FindingId
+    title: Text
+    category: Id
+    threats: list[Id] = []
+    delta: Delta
+    status: Status = "open"
+    affected: dict[Id, list[Id]]
+    cves: list[Cve] = []
+    known_exploited: KnownExploited = KnownExploited()
+    cvss: CvssBlock | None
+    severity: Severity | None = None
+    severity_rationale: Markdown | None = None
+    description: Markdown
+    evidence: Text | None = None
+    evidence_files: list[EvidenceFile] = []
+    impact: Markdown | None = None
+    recommendation: Markdown
+    roadmap: Id | None = None
+    effort: Level | None = None
+    references: list[Reference] = []
+    attack_steps: list[AttackStep] = []

@@ -1,0 +1,152 @@
+"""Reachability over a state's control graph: plain functions, linear in its size.
+
+* `closure` gives, for every asset, what its control reaches along edges with a
+  given grant (I: control, C: read, A: availability). Cycles are collapsed into
+  strongly connected components and sets are propagated as bit masks in reverse
+  topological order, so every asset's blast radius costs one pass over the graph.
+* `attack` runs the attacker fixpoint from one entry point as a 0-1 breadth-first
+  search: dominance edges cost nothing, each attack step costs one finding. Every
+  step requires a single position, so the distance of a position is the fewest
+  findings exploited in sequence to reach it, and the search records one such path.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .graph import StateGraph, Step
+
+Node = tuple[str, str]
+
+
+def closure(graph: StateGraph, grant: str) -> dict[str, frozenset[str]]:
+    """For each asset, the assets its control reaches along `grant` edges (itself included)."""
+    index = {asset: i for i, asset in enumerate(graph.assets)}
+    digraph: nx.DiGraph[str] = nx.DiGraph()
+    digraph.add_nodes_from(graph.assets)
+    digraph.add_edges_from(
+        (e.source, e.target) for e in graph.edges if grant in e.grants and e.target in index
+    )
+    dag = nx.condensation(digraph)
+    masks: dict[int, int] = {}
+    for component in reversed(list(nx.topological_sort(dag))):
+        mask = 0
+        for member in dag.nodes[component]["members"]:
+            mask |= 1 << index[member]
+        for successor in dag.successors(component):
+            mask |= masks[successor]
+        masks[component] = mask
+    mapping = dag.graph["mapping"]
+    result: dict[str, frozenset[str]] = {}
+    for asset in graph.assets:
+        mask = masks[mapping[asset]]
+        result[asset] = frozenset(a for a, i in index.items() if mask >> i & 1)
+    return result
+
+
+def readable(graph: StateGraph, controlled: Iterable[str]) -> set[str]:
+    """What control of `controlled` lets an attacker read: C edges go one step further."""
+    held = set(controlled)
+    read = set(held)
+    for edge in graph.edges:
+        if edge.source in held and "C" in edge.grants:
+            read.add(edge.target)
+    return read
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where an attacker starting at one entry point can get, and how."""
+
+    distance: dict[Node, int]
+    previous: dict[Node, tuple[Node, Step | None]]
+
+    def assets(self, kind: str) -> set[str]:
+        return {subject for (k, subject) in self.distance if k == kind}
+
+    def path(self, node: Node) -> list[Step]:
+        """The attack steps on one shortest route to `node`, in order."""
+        steps: list[Step] = []
+        while node in self.previous:
+            node, step = self.previous[node]
+            if step is not None:
+                steps.append(step)
+        return steps[::-1]
+
+
+def _adjacency(graph: StateGraph) -> dict[Node, list[tuple[Node, Step | None]]]:
+    """Zero-cost moves between positions, independent of which findings are open."""
+    moves: dict[Node, list[tuple[Node, Step | None]]] = {}
+
+    def add(source: Node, target: Node) -> None:
+        moves.setdefault(source, []).append((target, None))
+
+    for asset in graph.assets:
+        add(("control", asset), ("foothold", asset))
+        add(("control", asset), ("read", asset))
+    for edge in graph.edges:
+        if "I" in edge.grants:
+            add(("control", edge.source), ("control", edge.target))
+        if "C" in edge.grants:
+            add(("control", edge.source), ("read", edge.target))
+    needed = {step.requires for step in graph.steps}
+    for group, members in graph.groups.items():
+        for kind in ("control", "foothold"):
+            if f"{kind}:group:{group}" in needed:
+                for member in members:
+                    add((kind, member), (f"{kind}-any", group))
+    return moves
+
+
+def requirement_node(requires: str) -> Node:
+    kind, _, subject = requires.partition(":")
+    if not subject:
+        return ("entry", requires)
+    if subject.startswith("group:"):
+        return (f"{kind}-any", subject.removeprefix("group:"))
+    return (kind, subject)
+
+
+class AttackGraph:
+    """A state's positions and moves, reused for every entry point and what-if."""
+
+    def __init__(self, graph: StateGraph) -> None:
+        self.graph = graph
+        self.moves = _adjacency(graph)
+        self.steps_from: dict[Node, list[Step]] = {}
+        for step in graph.steps:
+            self.steps_from.setdefault(requirement_node(step.requires), []).append(step)
+
+    def attack(self, entry: str, fixed: frozenset[str] = frozenset()) -> Reach:
+        """0-1 BFS from `entry`, with the findings in `fixed` treated as closed."""
+        start: Node = ("entry", entry)
+        distance: dict[Node, int] = {start: 0}
+        previous: dict[Node, tuple[Node, Step | None]] = {}
+        queue: deque[Node] = deque([start])
+        done: set[Node] = set()
+        while queue:
+            node = queue.popleft()
+            if node in done:
+                continue
+            done.add(node)
+            here = distance[node]
+            for target, _ in self.moves.get(node, ()):
+                if distance.get(target, here + 1) > here:
+                    distance[target] = here
+                    previous[target] = (node, None)
+                    queue.appendleft(target)
+            for step in self.steps_from.get(node, ()):
+                if step.findings & fixed:
+                    continue
+                gained = "control" if step.gains == "control" else step.gains
+                for asset in step.targets:
+                    target = (gained, asset)
+                    if distance.get(target, here + 2) > here + 1:
+                        distance[target] = here + 1
+                        previous[target] = (node, step)
+                        queue.append(target)
+        return Reach(distance, previous)

@@ -1,0 +1,241 @@
+"""Read one YAML file into plain data plus a map of where every value came from.
+
+PyYAML's own loader is not used on review files: it overwrites duplicate keys
+silently, expands aliases (an alias bomb multiplies memory), recurses once per
+nesting level, and constructs arbitrary tags. Instead the event stream is folded
+into data with an explicit stack, so every rule below is enforced at the event
+that breaks it, with its line and column:
+
+* at most `MAX_BYTES` per file, UTF-8 only, no NUL or other control bytes;
+* no anchors, aliases, merge keys or explicit tags (reviews do not need them);
+* no duplicate keys; keys are text;
+* nesting at most `MAX_DEPTH` levels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+from .errors import Problem, display_path
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 40
+
+Loc = tuple[int, int]
+PathKey = tuple[str | int, ...]
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+@dataclass
+class Document:
+    """Plain data from one file, with the line and column of every value and key."""
+
+    path: Path
+    shown: str
+    data: Any
+    values: dict[PathKey, Loc] = field(default_factory=dict)
+    keys: dict[PathKey, Loc] = field(default_factory=dict)
+
+    def at(self, path: PathKey, *, key: bool = False) -> Loc:
+        """The location of `path`, or of its nearest enclosing value that exists."""
+        if key and path in self.keys:
+            return self.keys[path]
+        probe = path
+        while probe not in self.values and probe:
+            probe = probe[:-1]
+        return self.values.get(probe, (1, 1))
+
+    def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
+        line, column = self.at(path, key=key)
+        return Problem(self.shown, line, column, message)
+
+
+class YamlProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class _Builder:
+    """Folds parser events into data; one frame per open mapping or sequence."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.values: dict[PathKey, Loc] = {}
+        self.keys: dict[PathKey, Loc] = {}
+        self.stack: list[dict[str, Any]] = []
+        self.root: Any = None
+        self.resolver = Resolver()
+        self.constructor = SafeConstructor()
+
+    def fail(self, mark: Any, message: str) -> None:
+        raise YamlProblem(Problem(self.shown, mark.line + 1, mark.column + 1, message))
+
+    def check_node(self, event: Any) -> None:
+        if getattr(event, "anchor", None):
+            self.fail(event.start_mark, "anchors (&name) are not supported; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!" and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]):
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.fail(event.start_mark, f"tags such as {shown} are not supported; remove the tag")
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag: str = self.resolver.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, event.value, event.implicit
+        )
+        if event.tag == "!" or tag not in _SCALAR_TAGS:
+            tag = "tag:yaml.org,2002:str"
+        node = yaml.ScalarNode(tag, event.value, None, None, event.style)
+        try:
+            return self.constructor.yaml_constructors[tag](self.constructor, node)
+        except (ValueError, yaml.YAMLError):
+            self.fail(event.start_mark, f"cannot read {event.value!r} as a value")
+
+    def current_path(self) -> PathKey:
+        return tuple(self.stack[-1]["path"]) if self.stack else ()
+
+    def add(self, value: Any, mark: Any, container: bool) -> None:
+        """Place a finished scalar, or a freshly opened container, into its parent."""
+        if not self.stack:
+            self.values[()] = (mark.line + 1, mark.column + 1)
+            self.root = value
+            return
+        frame = self.stack[-1]
+        parent = frame["value"]
+        if isinstance(parent, list):
+            path = (*frame["path"], len(parent))
+            parent.append(value)
+            self.values[path] = (mark.line + 1, mark.column + 1)
+            return
+        if frame["key"] is None:
+            if container:
+                self.fail(mark, "a key must be plain text, not a list or mapping")
+            if value == "<<":
+                self.fail(mark, "merge keys (<<) are not supported; write the keys out")
+            if not isinstance(value, str):
+                value = self.key_text(value)
+            if value in parent:
+                line, _ = self.keys[(*frame["path"], value)]
+                self.fail(mark, f"duplicate key {value!r} (first defined at line {line})")
+            frame["key"] = value
+            self.keys[(*frame["path"], value)] = (mark.line + 1, mark.column + 1)
+            parent[value] = None
+            return
+        path = (*frame["path"], frame["key"])
+        parent[frame["key"]] = value
+        self.values[path] = (mark.line + 1, mark.column + 1)
+        frame["key"] = None
+
+    @staticmethod
+    def key_text(value: Any) -> str:
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def open(self, value: list[Any] | dict[str, Any], event: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            self.fail(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+        if self.stack:
+            frame = self.stack[-1]
+            if isinstance(frame["value"], list):
+                path: PathKey = (*frame["path"], len(frame["value"]))
+            elif frame["key"] is None:
+                path = ()
+            else:
+                path = (*frame["path"], frame["key"])
+        else:
+            path = ()
+        self.add(value, event.start_mark, container=True)
+        self.stack.append({"value": value, "path": path, "key": None})
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            self.fail(event.start_mark, "aliases (*name) are not supported; write the value out")
+        if isinstance(event, yaml.ScalarEvent):
+            self.check_node(event)
+            self.add(self.scalar(event), event.start_mark, container=False)
+        elif isinstance(event, yaml.MappingStartEvent):
+            self.check_node(event)
+            self.open({}, event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.check_node(event)
+            self.open([], event)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.stack.pop()
+        elif isinstance(event, yaml.DocumentStartEvent) and self.values:
+            self.fail(event.start_mark, "only one YAML document per file (remove the '---')")
+
+
+def _syntax_message(error: yaml.MarkedYAMLError, text: str) -> str:
+    problem = error.problem or "invalid YAML"
+    mark = error.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        return "tab character: YAML indentation must use spaces"
+    context = f" ({error.context})" if error.context else ""
+    return f"YAML syntax error: {problem}{context}"
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = raw[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem(
+            Problem(shown, line, column, "not valid UTF-8 text; save the file as UTF-8")
+        ) from None
+    bad = _CONTROL.search(text)
+    if bad:
+        before_text = text[: bad.start()]
+        line = before_text.count("\n") + 1
+        column = bad.start() - (before_text.rfind("\n") + 1) + 1
+        code = f"U+{ord(bad.group()):04X}"
+        raise YamlProblem(
+            Problem(shown, line, column, f"control character {code} is not allowed in text")
+        )
+    return text.removeprefix("\ufeff")
+
+
+def read_yaml(path: Path) -> Document:
+    """Parse one file; raise `YamlProblem` at the first thing that stops reading it."""
+    shown = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            limit = MAX_BYTES // (1024 * 1024)
+            raise YamlProblem(Problem(shown, 1, 1, f"file is larger than {limit} MB"))
+        raw = path.read_bytes()
+    except OSError as err:
+        raise YamlProblem(Problem(shown, 1, 1, f"cannot read file: {err.strerror}")) from None
+    text = _decode(raw, shown)
+    builder = _Builder(shown)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlProblem(Problem(shown, line, column, _syntax_message(err, text))) from None
+    except yaml.YAMLError as err:
+        raise YamlProblem(Problem(shown, 1, 1, f"YAML error: {err}")) from None
+    return Document(path, shown, builder.root, builder.values, builder.keys)
