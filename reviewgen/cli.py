@@ -1,0 +1,195 @@
+"""The `reviewgen` command line. `main(argv)` returns the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import ReviewError
+from .load import discover, load_review, load_reviews
+from .scoring import VectorError, score_vector
+from .yamlsource import YamlProblem
+
+DEFAULT_REVIEWS = Path("reviews")
+
+
+def _review_dirs(paths: list[Path]) -> list[Path]:
+    """Expand arguments: a review folder stays, a folder of reviews becomes its reviews."""
+    roots: list[Path] = []
+    for path in paths or [DEFAULT_REVIEWS]:
+        if (path / "review.yaml").is_file():
+            roots.append(path)
+        else:
+            found = discover(path)
+            roots.extend(found or [path])
+    return roots
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    reviews = load_reviews(_review_dirs(args.paths))
+    for review in reviews:
+        print(
+            f"{review.root}: ok ({len(review.findings)} findings, "
+            f"{len(review.spec.observations)} observations)"
+        )
+    return 0
+
+
+def _vectors(arguments: list[str]) -> Iterable[str]:
+    for argument in arguments:
+        if argument == "-":
+            yield from (line.strip() for line in sys.stdin if line.strip())
+        else:
+            yield argument
+
+
+def cmd_cvss(args: argparse.Namespace) -> int:
+    status = 0
+    out = sys.stdout
+    for vector in _vectors(args.vectors):
+        try:
+            line = score_vector(vector).as_json()
+        except VectorError as err:
+            line = {"vector": vector, "error": str(err)}
+            status = 1
+        out.write(json.dumps(line) + "\n")
+    return status
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .textreport import text_report
+
+    review = load_review(args.review)
+    figures = compare(review)
+    if args.format == "json":
+        print(json.dumps(figures, indent=2))
+    else:
+        sys.stdout.write(text_report(review, figures))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text(args.which))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    if args.what == "review":
+        title = args.title or "Virtualization security review"
+        scaffold.create(args.path / "review.yaml", scaffold.review_yaml(title, dt.date.today()))
+        print(f"created {args.path / 'review.yaml'}")
+        return 0
+    states, categories = scaffold.review_states(args.path)
+    category = args.category or (categories[0] if categories else "guest")
+    target = args.path / "findings" / f"{args.id}.yaml"
+    scaffold.create(target, scaffold.finding_yaml(args.id, args.title, category, states))
+    print(f"created {target}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .build import render_to_folder
+
+    written = render_to_folder(
+        _review_dirs(args.paths), args.out, templates=args.templates, profile=args.profile
+    )
+    print(f"wrote {written} files to {args.out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="reviewgen", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check review folders; print every problem")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="REVIEW_DIR",
+        help="review folders, or a folder of reviews (default: reviews/)",
+    )
+    check.set_defaults(run=cmd_check)
+
+    cvss = commands.add_parser("cvss", help="score CVSS vectors; one JSON object per line")
+    cvss.add_argument("vectors", nargs="+", metavar="VECTOR", help="vectors, or - for stdin")
+    cvss.set_defaults(run=cmd_cvss)
+
+    comp = commands.add_parser("compare", help="compare the states of a review")
+    comp.add_argument("review", type=Path, metavar="REVIEW_DIR")
+    comp.add_argument("--format", choices=("text", "json"), default="text")
+    comp.set_defaults(run=cmd_compare)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the input files")
+    schema.add_argument("which", nargs="?", choices=("review", "finding"), default="review")
+    schema.set_defaults(run=cmd_schema)
+
+    new = commands.add_parser("new", help="create a review or a finding from a template")
+    kinds = new.add_subparsers(dest="what", required=True, metavar="WHAT")
+    new_review = kinds.add_parser("review", help="create DIR/review.yaml")
+    new_review.add_argument("path", type=Path, metavar="DIR")
+    new_review.add_argument("--title")
+    new_finding = kinds.add_parser("finding", help="create REVIEW_DIR/findings/ID.yaml")
+    new_finding.add_argument("path", type=Path, metavar="REVIEW_DIR")
+    new_finding.add_argument("--id", required=True)
+    new_finding.add_argument("--title", required=True)
+    new_finding.add_argument("--category")
+    new.set_defaults(run=cmd_new)
+
+    render = commands.add_parser("render", help="write the site's Markdown pages to a folder")
+    render.add_argument("paths", nargs="*", type=Path, metavar="REVIEW_DIR")
+    render.add_argument("--out", type=Path, required=True)
+    render.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        help="a folder of templates that override the built-in ones",
+    )
+    render.add_argument("--profile", default=None, help="redaction profile, e.g. public")
+    render.set_defaults(run=cmd_render)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+        return status
+    except ReviewError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        count = len(err.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return 1
+    except YamlProblem as err:
+        print(err.problem, file=sys.stderr)
+        return 1
+    except FileExistsError as err:
+        print(f"reviewgen: {err.filename} already exists; nothing was overwritten", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"reviewgen: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+        return 1
+    except Exception as err:  # the promise is: never a traceback
+        if os.environ.get("REVIEWGEN_DEBUG"):
+            raise
+        print(
+            f"reviewgen: internal error ({type(err).__name__}: {err}); "
+            "set REVIEWGEN_DEBUG=1 for details",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
