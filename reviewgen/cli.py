@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import ReviewError
+from .errors import ReviewError, UsageError
 from .load import discover, load_review, load_reviews
 from .scoring import VectorError, score_vector
 from .yamlsource import YamlProblem
@@ -174,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except YamlProblem as err:
         print(err.problem, file=sys.stderr)
         return 1
+    except UsageError as err:
+        print(f"reviewgen: {err}", file=sys.stderr)
+        return 2
     except FileExistsError as err:
         print(f"reviewgen: {err.filename} already exists; nothing was overwritten", file=sys.stderr)
         return 1

@@ -38,3 +38,7 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+class UsageError(Exception):
+    """A command asked for something reviewgen refuses to do (exit status 2)."""

@@ -515,10 +515,16 @@ def load_review(root: Path) -> Review:
         checker.check_review()
     findings: list[tuple[Document, Finding]] = []
     first_seen: dict[str, Document] = {}
+    # Ids of finding files with problems of their own (the id they declare, or for a file
+    # that cannot be parsed its name): a reference to one of them is not reported again
+    # as an "unknown finding".
+    invalid_ids: set[str] = set()
     for path in _finding_files(root):
         doc = _read(path, problems)
         finding = _validate(doc, Finding, problems) if doc else None
         if doc is None or finding is None:
+            declared = doc.data.get("id") if doc and isinstance(doc.data, dict) else None
+            invalid_ids.add(declared if isinstance(declared, str) else path.stem)
             continue
         if finding.id in first_seen:
             other = first_seen[finding.id]
@@ -546,13 +552,13 @@ def load_review(root: Path) -> Review:
                 )
             step_seen.setdefault(step.id, doc.shown)
             for j, needed in enumerate(step.also_requires):
-                if needed not in finding_ids:
+                if needed not in finding_ids and needed not in invalid_ids:
                     close = difflib.get_close_matches(needed, sorted(finding_ids), n=1)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     problems.append(
                         doc.problem(
                             ("attack_steps", i, "also_requires", j),
-                            f"unknown finding {other!r}{hint}",
+                            f"unknown finding {needed!r}{hint}",
                         )
                     )
         if checker is None or spec is None:

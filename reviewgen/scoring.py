@@ -24,6 +24,7 @@ _V4_ENVIRONMENTAL = {
 }  # fmt: skip
 _V4_SUPPLEMENTAL = {"S", "AU", "R", "V", "RE", "U"}
 _REQUIREMENT_LETTER = {"low": "L", "medium": "M", "high": "H"}
+_NOT_DEFINED = ("X", "ND")
 
 
 @dataclass(frozen=True)
@@ -279,9 +280,19 @@ def _score2(vector: str) -> Score:
 def with_requirements(vector: str, levels: dict[str, str]) -> str:
     """Append CR/IR/AR derived from asset requirements unless the vector sets them."""
     written = _written_metrics(vector)
-    extra = [
-        f"{key}:{_REQUIREMENT_LETTER[level]}"
+    derived = {
+        key: _REQUIREMENT_LETTER[level]
         for key, level in levels.items()
-        if written.get(key, "X") == "X" and level in _REQUIREMENT_LETTER
-    ]
-    return "/".join([vector, *extra]) if extra else vector
+        if written.get(key, "X") in _NOT_DEFINED and level in _REQUIREMENT_LETTER
+    }
+    if not derived:
+        return vector
+    # A metric written as Not Defined (X, or ND in v2) is replaced in place: appending it
+    # would set it twice.
+    parts = []
+    for part in vector.split("/"):
+        key, _, value = part.partition(":")
+        parts.append(
+            f"{key}:{derived.pop(key)}" if value in _NOT_DEFINED and key in derived else part
+        )
+    return "/".join([*parts, *(f"{key}:{letter}" for key, letter in derived.items())])

@@ -1,0 +1,221 @@
+"""Pictures drawn at build time as inline SVG: no JavaScript, no requests.
+
+Colours come from CSS classes (`templates/assets/stylesheets/reviewgen.css`) and text
+uses `currentColor`, so the figures follow Material's light and dark schemes and
+print legibly. Every label is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from markupsafe import Markup
+
+from .review import Review
+
+BANDS = ("Critical", "High", "Medium", "Low", "None")
+FONT = 'font-family="inherit" font-size="12"'
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+    return Markup(
+        f'\n<div class="rg-figure" markdown="0">\n'
+        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>\n</div>\n"
+    )
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", cls: str = "rg-label") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}" '
+        f'fill="currentColor">{escape(text)}</text>'
+    )
+
+
+def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], version: str) -> Markup:
+    """One stacked bar per state: how many findings fall in each CVSS band."""
+    label_width, bar_width, row = 210, 400, 34
+    states = list(figures["states"])
+    height = 30 + row * len(states) + 30
+    body = []
+    for i, state in enumerate(states):
+        counts = figures["states"][state]["severity_counts"]["by_version"].get(version, {})
+        total = sum(counts.values())
+        y = 20 + i * row
+        body.append(_text(0, y + 15, state_titles.get(state, state)))
+        x = float(label_width)
+        for band in BANDS:
+            count = counts.get(band, 0)
+            if not count:
+                continue
+            width = bar_width * count / max(total, 1)
+            body.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="22" '
+                f'class="rg-sev-{band.lower()}"><title>{band}: {count}</title></rect>'
+            )
+            if width >= 18:
+                body.append(_text(x + width / 2, y + 15, str(count), "middle", "rg-on-bar"))
+            x += width
+        body.append(_text(label_width + bar_width + 8, y + 15, f"{total} scored"))
+    legend_y = 30 + row * len(states)
+    for j, band in enumerate(BANDS):
+        x = label_width + j * 80
+        body.append(
+            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
+            f'class="rg-sev-{band.lower()}"/>'
+        )
+        body.append(_text(x + 16, legend_y, band))
+    return _svg(
+        label_width + bar_width + 90,
+        height + 10,
+        f"Findings per CVSS v{version} severity band, per state",
+        body,
+    )
+
+
+def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str, str]) -> Markup:
+    """Services each asset controls by design, per state (assets controlling more than one)."""
+    states = list(figures["states"])
+    rows = [
+        a.id
+        for a in review.spec.assets
+        if any(len(figures["states"][s]["blast_radius"].get(a.id, [])) > 1 for s in states)
+    ]
+    services = sum(1 for a in review.spec.assets if a.kind == "service") or 1
+    label_width, bar_width, bar, gap = 170, 380, 12, 10
+    per_row = bar * len(states) + gap
+    body = []
+    for i, asset in enumerate(rows):
+        y = 10 + i * per_row
+        body.append(_text(0, y + bar, review.assets[asset].name[:26]))
+        for j, state in enumerate(states):
+            count = len(figures["states"][state]["blast_radius"].get(asset, []))
+            width = bar_width * count / services
+            body.append(
+                f'<rect x="{label_width}" y="{y + j * bar}" width="{width:.1f}" '
+                f'height="{bar - 2}" class="rg-state-{j}"><title>'
+                f"{escape(state_titles[state])}: {count}</title></rect>"
+            )
+            body.append(
+                _text(
+                    label_width + width + 4,
+                    y + j * bar + bar - 3,
+                    f"{count}"
+                    if state in figures["states"]
+                    and asset in figures["states"][state]["blast_radius"]
+                    else "absent",
+                    cls="rg-small",
+                )
+            )
+    legend_y = 20 + len(rows) * per_row
+    for j, state in enumerate(states):
+        x = label_width + j * 190
+        body.append(
+            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" class="rg-state-{j}"/>'
+        )
+        body.append(_text(x + 16, legend_y, state_titles[state][:28]))
+    return _svg(
+        label_width + bar_width + 60,
+        legend_y + 10,
+        "Blast radius: services controlled by design, per state",
+        body,
+    )
+
+
+def control_matrix(review: Review, figures: dict[str, Any], state: str) -> Markup:
+    """Which asset controls which service by design in one state (a filled cell)."""
+    data = figures["states"][state]
+    services = [
+        a.id for a in review.spec.assets if a.kind == "service" and a.id in data["blast_radius"]
+    ]
+    rows = [a for a, radius in data["blast_radius"].items() if len(radius) > 1]
+    cell, label_width, top = 18, 150, 80
+    width = label_width + cell * len(services) + 10
+    height = top + cell * max(len(rows), 1) + 10
+    body = []
+    for j, service in enumerate(services):
+        x = label_width + j * cell + cell / 2
+        body.append(
+            f'<text transform="translate({x:.1f},{top - 6}) rotate(-60)" '
+            f'class="rg-small" fill="currentColor">{escape(service)}</text>'
+        )
+    spotc = set(data["single_points_of_total_compromise"])
+    for i, asset in enumerate(rows):
+        y = top + i * cell
+        marker = " ★" if asset in spotc else ""
+        body.append(_text(0, y + 13, asset + marker))
+        controlled = set(data["blast_radius"][asset])
+        for j, service in enumerate(services):
+            cls = "rg-cell-on" if service in controlled else "rg-cell-off"
+            body.append(
+                f'<rect x="{label_width + j * cell}" y="{y}" width="{cell - 2}" '
+                f'height="{cell - 2}" class="{cls}"><title>{escape(asset)} → '
+                f"{escape(service)}</title></rect>"
+            )
+    if not rows:
+        body.append(_text(0, top + 13, "No asset controls more than itself."))
+    return _svg(width, height, f"Control by design in state {state}", body)
+
+
+def architecture(review: Review, state: str) -> Markup:
+    """Boxes for the estate in one state: physical systems, and VMs inside their cluster."""
+    spec = review.spec
+    present = [a for a in spec.assets if state in a.placement]
+    clusters = {c.id: c for c in spec.clusters}
+    by_cluster: dict[str, list[str]] = {}
+    physical = []
+    for asset in present:
+        place = asset.placement[state]
+        if place.platform == "vm" and place.cluster in clusters:
+            by_cluster.setdefault(place.cluster, []).append(asset.id)
+        elif asset.id not in {h for c in clusters.values() for h in c.hosts}:
+            physical.append(asset)
+    body: list[str] = []
+    columns, box_w, box_h, pad = 6, 104, 34, 8
+    y = 10.0
+
+    def box(x: float, top: float, label: str, cls: str, note: str = "") -> None:
+        body.append(
+            f'<rect x="{x:.1f}" y="{top:.1f}" width="{box_w}" height="{box_h}" '
+            f'rx="4" class="{cls}"/>'
+        )
+        body.append(_text(x + box_w / 2, top + 15, label[:16], "middle"))
+        if note:
+            body.append(_text(x + box_w / 2, top + 28, note, "middle", "rg-small"))
+
+    for cluster_id, guests in by_cluster.items():
+        cluster = clusters[cluster_id]
+        rows = (len(guests) + columns - 1) // columns
+        height = 30 + box_h + 16 + rows * (box_h + pad) + 10
+        width = columns * (box_w + pad) + pad
+        body.append(
+            f'<rect x="0" y="{y:.1f}" width="{width}" height="{height}" rx="6" class="rg-cluster"/>'
+        )
+        managed = f", managed by {cluster.managed_by}" if cluster.managed_by else ""
+        body.append(_text(8, y + 18, f"Cluster {cluster_id}{managed}"))
+        for k, host in enumerate(h for h in cluster.hosts if state in review.assets[h].placement):
+            bmc = "BMC" if review.assets[host].placement[state].bmc else ""
+            box(pad + k * (box_w + pad), y + 26, host, "rg-box-host", bmc)
+        for k, guest in enumerate(guests):
+            gx = pad + (k % columns) * (box_w + pad)
+            gy = y + 26 + box_h + 16 + (k // columns) * (box_h + pad)
+            asset = review.assets[guest]
+            box(
+                gx,
+                gy,
+                guest,
+                "rg-box-jewel" if asset.crown_jewel else "rg-box-vm",
+                "VM, " + (asset.placement[state].datastore or ""),
+            )
+        y += height + 12
+    for k, asset in enumerate(physical):
+        if k % columns == 0 and k:
+            y += box_h + pad
+        place = asset.placement[state]
+        note = ", ".join(x for x in (place.platform, "BMC" if place.bmc else "") if x)
+        cls = "rg-box-jewel" if asset.crown_jewel else "rg-box-physical"
+        box(pad + (k % columns) * (box_w + pad), y, asset.id, cls, note)
+    y += box_h + 10
+    return _svg(columns * (box_w + pad) + pad, int(y) + 4, f"Architecture in state {state}", body)

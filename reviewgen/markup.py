@@ -1,0 +1,120 @@
+"""Make reviewer text safe to place in generated Markdown pages.
+
+Three ways text enters a page, each with one function:
+
+* `inline`: plain text in a sentence, a heading or a table cell. HTML is escaped and
+  every character Markdown (or a Material extension) could read as syntax becomes a
+  numeric character reference, so `*`, `[`, `|`, backticks and `{{` stay literal.
+* `markdown_block`: Markdown fields (description, impact, ...). Rendered to HTML by
+  Python-Markdown, then cleaned by nh3 (an allow-list sanitizer): no scripts, no event
+  handlers, no `javascript:` URLs. The result is a raw HTML block, which MkDocs passes
+  through untouched.
+* `verbatim`: evidence, shown as code exactly as written and never interpreted.
+
+The Jinja environment applies `inline` to every `{{ value }}` that is not already
+marked safe, so forgetting a filter cannot open a hole.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+# Characters left as they are: they cannot start Markdown syntax in the middle of a
+# line. Everything else outside letters, digits and spaces is written as &#NN;.
+_PLAIN = re.compile(r"[^A-Za-z0-9 \-.,/\u0080-\uffff]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3",
+    "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+_SCHEMES = {"http", "https", "mailto"}
+
+# After sanitising, characters that MkDocs' own Markdown extensions look for even
+# inside raw HTML blocks (fences, snippets, emoji, critic marks) become references.
+_REINTERPRETED = str.maketrans(
+    {
+        "`": "&#96;",
+        "~": "&#126;",
+        ":": "&#58;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "-": "&#45;",
+        "=": "&#61;",
+        "+": "&#43;",
+        "^": "&#94;",
+        "*": "&#42;",
+        "_": "&#95;",
+    }
+)
+
+
+def inline(text: object) -> Markup:
+    """Plain text, safe anywhere in a line of Markdown."""
+    value = _LINE_BREAKS.sub(" ", str(text))
+    return Markup(_PLAIN.sub(lambda m: f"&#{ord(m.group())};", value))
+
+
+def _protect_text(fragment: str) -> str:
+    """Escape re-interpretable characters in text only, leaving tags and attributes."""
+    parts = re.split(r"(<[^>]*>)", fragment)
+    return "".join(
+        part if part.startswith("<") else part.translate(_REINTERPRETED) for part in parts
+    )
+
+
+def _reviewer_markdown() -> markdown.Markdown:
+    """Python-Markdown with raw HTML switched off: tags a reviewer types show as text."""
+    converter = markdown.Markdown(
+        extensions=["tables", "sane_lists", "fenced_code"], output_format="html"
+    )
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    # Images would fetch from wherever they point, and the site makes no third-party
+    # requests; `![alt](url)` shows as text instead.
+    for pattern in ("image_link", "image_reference", "short_image_ref"):
+        converter.inlinePatterns.deregister(pattern)
+    return converter
+
+
+_CONVERTER = _reviewer_markdown()
+
+
+def markdown_block(text: object, css_class: str = "rg-md") -> Markup:
+    """Reviewer Markdown as sanitised HTML, as a raw block on its own lines."""
+    rendered = _CONVERTER.reset().convert(str(text))
+    clean = nh3.clean(
+        rendered,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return Markup(f'\n<div class="{css_class}" markdown="0">\n{_protect_text(clean)}\n</div>\n')
+
+
+def markdown_inline(text: object) -> Markup:
+    """Reviewer Markdown for a single line (a list item): paragraph tags removed."""
+    block = str(markdown_block(text, "rg-md-inline")).strip()
+    body = block.removeprefix('<div class="rg-md-inline" markdown="0">').removesuffix("</div>")
+    body = body.strip().removeprefix("<p>").removesuffix("</p>").replace("\n", " ")
+    return Markup(f'<span class="rg-md-inline">{body}</span>')
+
+
+def verbatim(text: object, css_class: str = "rg-evidence") -> Markup:
+    """Text shown exactly as written, as a code block that nothing interprets."""
+    escaped = html.escape(str(text), quote=True).translate(_REINTERPRETED)
+    return Markup(f'\n<pre class="{css_class}"><code>{escaped}</code></pre>\n')
+
+
+def attribute(text: object) -> str:
+    """A value for an HTML attribute written by a template."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,111 @@
+"""The MkDocs plugin: a thin adapter from MkDocs events to `build.build_site`.
+
+on_config  loads, checks, scores, compares and renders every review once per build,
+           and sets the navigation (finding pages stay out of it; the findings table
+           links them, which keeps Material's per-page navigation small).
+on_files   adds the pages and files as generated files: nothing is written to disk.
+on_serve   watches the reviews and template folders so `mkdocs serve` rebuilds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .build import build_site
+from .errors import ReviewError
+from .load import discover
+from .render import Site
+
+log = get_plugin_logger(__name__)
+
+
+class ReviewgenConfig(base.Config):
+    reviews_dir = c.Type(str, default="reviews")
+    """Folder holding one sub-folder per review, relative to mkdocs.yml."""
+    templates_dir = c.Type(str, default="templates")
+    """reviewgen's page templates, relative to mkdocs.yml."""
+    overrides_dir = c.Optional(c.Type(str))
+    """A folder of your own templates; a file here replaces the one of the same name."""
+    include = c.ListOfItems(c.Type(str), default=[])
+    """Slugs of the reviews to build; empty means every review under reviews_dir."""
+    profile = c.Optional(c.Type(str))
+    """Redaction profile (see README); the REVIEWGEN_PROFILE variable overrides it."""
+
+
+class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
+    site: Site | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps one plugin instance across `mkdocs serve` rebuilds.
+        self.command = command
+
+    def _folder(self, config: MkDocsConfig, value: str) -> Path:
+        return (Path(config.config_file_path).parent / value).resolve()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        reviews_dir = self._folder(config, self.config.reviews_dir)
+        roots = discover(reviews_dir)
+        if self.config.include:
+            missing = set(self.config.include) - {r.name for r in roots}
+            if missing:
+                raise PluginError(
+                    f"reviewgen: no review folder for {sorted(missing)} in {reviews_dir}"
+                )
+            roots = [r for r in roots if r.name in self.config.include]
+        overrides = self.config.overrides_dir
+        profile = os.environ.get("REVIEWGEN_PROFILE") or self.config.profile
+        try:
+            self.site = build_site(
+                roots,
+                templates=self._folder(config, self.config.templates_dir),
+                overrides=self._folder(config, overrides) if overrides else None,
+                profile=profile,
+            )
+        except ReviewError as err:
+            raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
+        config.nav = self.site.nav
+        log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        for theme_file in files:
+            # mkdocs.yml excludes everything under docs_dir (the raw reviews); the
+            # theme's own assets, not yet classified, must still be published.
+            if theme_file.inclusion == InclusionLevel.UNDEFINED:
+                theme_file.inclusion = InclusionLevel.INCLUDED
+        generated = [
+            (path, text.encode(), path in self.site.not_in_nav)
+            for path, text in self.site.pages.items()
+        ] + [(path, content, False) for path, content in self.site.files.items()]
+        for path, content, hidden in generated:
+            # The source folder itself is excluded from the site; a generated file
+            # (such as a referenced evidence file) takes the place of the original.
+            existing = files.get_file_from_path(path)
+            if existing is not None:
+                files.remove(existing)
+            inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.INCLUDED
+            files.append(File.generated(config, path, content=content, inclusion=inclusion))
+        return files
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        for option in (
+            self.config.reviews_dir,
+            self.config.templates_dir,
+            self.config.overrides_dir,
+        ):
+            if option:
+                server.watch(str(self._folder(config, option)))
+        return server

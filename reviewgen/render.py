@@ -1,0 +1,213 @@
+"""Render a review into Markdown pages through one Jinja environment.
+
+Templates live in `templates/` (ours) and optionally in a folder of the user's that
+overrides them file by file. Every `{{ value }}` is escaped for Markdown and HTML
+unless a filter marked it safe (see `markup.py`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import charts, markup
+from .review import Review, ScoredFinding
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    title: str
+    path: str
+    template: str
+
+
+#: The report's structure, in reading order; `None` paths are nav sections.
+REPORT: list[tuple[str, list[PageSpec]]] = [
+    ("", [
+        PageSpec("Cover", "index.md", "cover.md.j2"),
+        PageSpec("Executive summary", "executive-summary.md", "executive-summary.md.j2"),
+        PageSpec("Scope", "scope.md", "scope.md.j2"),
+        PageSpec("Methodology", "methodology.md", "methodology.md.j2"),
+    ]),
+    ("Risk comparison", [
+        PageSpec("What changed", "comparison/index.md", "comparison.md.j2"),
+        PageSpec("Attack paths", "comparison/attack-paths.md", "attack-paths.md.j2"),
+        PageSpec("Attack surface", "comparison/attack-surface.md", "attack-surface.md.j2"),
+        PageSpec("Availability", "comparison/availability.md", "availability.md.j2"),
+    ]),
+    ("", [
+        PageSpec("Findings", "findings/index.md", "findings-index.md.j2"),
+        PageSpec("Positive observations", "observations.md", "observations.md.j2"),
+        PageSpec("Roadmap", "roadmap.md", "roadmap.md.j2"),
+    ]),
+    ("Appendices", [
+        PageSpec("Assets", "appendices/assets.md", "appendix-assets.md.j2"),
+        PageSpec("Control matrix", "appendices/controls-matrix.md", "appendix-controls.md.j2"),
+        PageSpec("CVSS details", "appendices/cvss.md", "appendix-cvss.md.j2"),
+        PageSpec("Evidence log", "appendices/evidence.md", "appendix-evidence.md.j2"),
+        PageSpec("References", "appendices/references.md", "appendix-references.md.j2"),
+        PageSpec("Glossary", "appendices/glossary.md", "appendix-glossary.md.j2"),
+    ]),
+]  # fmt: skip
+
+
+def finding_path(finding_id: str) -> str:
+    """A finding's page, relative to its review: stable, derived from the id only."""
+    return f"findings/{finding_id.lower()}.md"
+
+
+def _finalize(value: Any) -> Any:
+    """Every interpolation is Markdown-safe unless a filter already made it so."""
+    if isinstance(value, Markup) or value is None:
+        return value
+    if isinstance(value, bool | int | float):
+        return Markup(str(value))
+    return markup.inline(value)
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def make_environment(
+    overrides: Path | None = None, templates: Path | None = None
+) -> jinja2.Environment:
+    """The one Jinja environment: strict, autoescaping, with our filters."""
+    folders = [p for p in (overrides, templates or BUILTIN_TEMPLATES) if p is not None]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in folders]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # a template edit triggers a whole new build anyway
+    )
+    env.filters.update(
+        md=markup.inline,
+        markdown=markup.markdown_block,
+        markdown_inline=markup.markdown_inline,
+        verbatim=markup.verbatim,
+        attr=markup.attribute,
+        score=_score,
+        lower=lambda s: str(s).lower(),
+    )
+    return env
+
+
+@dataclass
+class Site:
+    """Everything one build produces: Markdown pages, static files and the navigation."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    nav: list[Any] = field(default_factory=list)
+    not_in_nav: set[str] = field(default_factory=set)
+
+
+class PageContext:
+    """Helpers templates use to link pages and look things up."""
+
+    def __init__(self, review: Review, figures: dict[str, Any], prefix: str) -> None:
+        self.review = review
+        self.figures = figures
+        self.prefix = prefix
+        self.page = ""
+
+    def link(self, target: str) -> str:
+        """A relative link from the page being rendered to `target` (a review page path)."""
+        here = posixpath.dirname(self.page)
+        return posixpath.relpath(target, here or ".")
+
+    def finding_link(self, finding_id: str) -> Markup:
+        finding = self.review.finding_by_id.get(finding_id)
+        if finding is None:
+            return markup.inline(finding_id)
+        href = self.link(finding_path(finding_id))
+        return Markup(f"[{markup.inline(finding_id)}]({href})")
+
+    def asset_name(self, asset_id: str) -> str:
+        asset = self.review.assets.get(asset_id)
+        return asset.name if asset else asset_id
+
+
+def _common(
+    review: Review, figures: dict[str, Any], helpers: PageContext, profile: Any
+) -> dict[str, Any]:
+    spec = review.spec
+    primary = review.primary_version
+    return {
+        "review": review,
+        "spec": spec,
+        "meta": spec.review,
+        "figures": figures,
+        "states": spec.states,
+        "state_titles": {s.id: s.title for s in spec.states},
+        "baseline": spec.states[0].id,
+        "current": spec.states[-1].id,
+        "findings": review.by_severity(),
+        "primary": primary,
+        "categories": {c.id: c for c in spec.categories},
+        "frameworks": {f.id: f for f in spec.frameworks},
+        "phases": {p.id: p for p in spec.roadmap},
+        "entry_titles": {e.id: e.title for e in spec.entry_points},
+        "h": helpers,
+        "charts": charts,
+        "profile": profile,
+        "finding_path": finding_path,
+        "steps_by_finding": _steps_by_finding(review),
+    }
+
+
+def _steps_by_finding(review: Review) -> dict[str, list[dict[str, Any]]]:
+    """Attack steps that use each finding, as their own or as a co-requisite."""
+    result: dict[str, list[dict[str, Any]]] = {f.id: [] for f in review.findings}
+    for scored in review.findings:
+        for step in scored.finding.attack_steps:
+            entry = {"step": step, "finding": scored.id}
+            result[scored.id].append(entry)
+            for other in step.also_requires:
+                result.setdefault(other, []).append(entry)
+    return result
+
+
+def render_review(
+    env: jinja2.Environment, review: Review, figures: dict[str, Any], profile: Any = None
+) -> tuple[dict[str, str], list[Any], set[str]]:
+    """Markdown pages of one review keyed by site path, its nav, and pages kept out of it."""
+    prefix = review.slug
+    helpers = PageContext(review, figures, prefix)
+    context = _common(review, figures, helpers, profile)
+    pages: dict[str, str] = {}
+    nav: list[Any] = []
+    for section, specs in REPORT:
+        entries = []
+        for spec in specs:
+            helpers.page = spec.path
+            pages[f"{prefix}/{spec.path}"] = env.get_template(spec.template).render(
+                context, page_title=spec.title
+            )
+            entries.append({spec.title: f"{prefix}/{spec.path}"})
+        nav.extend([{section: entries}] if section else entries)
+    finding_template = env.get_template("finding.md.j2")
+    hidden = set()
+    for scored in review.findings:
+        path = finding_path(scored.id)
+        helpers.page = path
+        pages[f"{prefix}/{path}"] = finding_template.render(
+            context, f=scored, finding=scored.finding
+        )
+        hidden.add(f"{prefix}/{path}")
+    return pages, nav, hidden
+
+
+def findings_sorted(review: Review) -> list[ScoredFinding]:
+    return review.by_severity()
