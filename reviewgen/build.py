@@ -10,11 +10,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .compare import compare
 from .errors import UsageError
 from .exports import exports
 from .load import load_reviews
+from .redact import profile_named, redact
 from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
 
 ASSETS = "assets"
@@ -43,19 +47,29 @@ def _evidence(review_root: Path, paths: list[str]) -> dict[str, bytes]:
     return files
 
 
+def unpublishable(roots: list[Path]) -> list[str]:
+    """Reviews whose review.yaml does not say `publishable: true`, as 'slug (classification)'."""
+    return [
+        f"{r.slug} (classified {r.spec.review.classification!r})"
+        for r in load_reviews(roots)
+        if not r.spec.review.publishable
+    ]
+
+
 def build_site(
     roots: list[Path],
     templates: Path | None = None,
     overrides: Path | None = None,
     profile: str | None = None,
 ) -> Site:
-    reviews = load_reviews(roots)
+    chosen = profile_named(profile)
+    reviews = [redact(review, chosen) for review in load_reviews(roots)]
     env = make_environment(overrides, templates)
     site = Site()
     summaries = []
     for review in reviews:
         figures = compare(review)
-        pages, nav, hidden = render_review(env, review, figures, profile)
+        pages, nav, hidden = render_review(env, review, figures, chosen)
         site.pages.update(pages)
         site.not_in_nav |= hidden
         site.nav.append({review.spec.review.title: nav})
@@ -100,13 +114,42 @@ def write_site(site: Site, out: Path) -> int:
     return len(site.pages) + len(site.files)
 
 
+def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
+    """An mkdocs.yml for the exported pages: ours without the plugin, with the nav spelled out."""
+    config: dict[str, Any] = {"site_name": "Virtualization security reviews"}
+    if mkdocs_yml is not None and mkdocs_yml.is_file():
+        config = yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8")) or {}
+    config.pop("exclude_docs", None)
+    config["docs_dir"] = "docs"
+    config["plugins"] = [
+        p
+        for p in config.get("plugins", [])
+        if not (p == "reviewgen" or (isinstance(p, dict) and "reviewgen" in p))
+    ]
+    config["nav"] = site.nav
+    config["not_in_nav"] = "\n".join(f"/{path}" for path in sorted(site.not_in_nav))
+    header = b"# Written by `reviewgen render`: the same pages, built without the plugin.\n"
+    return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+
+
 def render_to_folder(
-    roots: list[Path], out: Path, templates: Path | None = None, profile: str | None = None
+    roots: list[Path],
+    out: Path,
+    templates: Path | None = None,
+    profile: str | None = None,
+    mkdocs_yml: Path | None = None,
 ) -> int:
+    """Write the pages as a standalone MkDocs project: OUT/mkdocs.yml and OUT/docs/."""
     target = out.resolve()
     for root in roots:
         review = root.resolve()
         protected = review.parent if review.parent.name == "reviews" else review
         if target.is_relative_to(protected) or protected.is_relative_to(target):
             raise UsageError(f"refusing to write to {out}: it holds or lies inside {protected}")
-    return write_site(build_site(roots, templates=templates, profile=profile), out)
+    site = build_site(roots, templates=templates, profile=profile)
+    layout = Site(
+        pages={f"docs/{path}": text for path, text in site.pages.items()},
+        files={f"docs/{path}": content for path, content in site.files.items()},
+    )
+    layout.files["mkdocs.yml"] = standalone_config(site, mkdocs_yml)
+    return write_site(layout, out)

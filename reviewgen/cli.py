@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import ReviewError, UsageError
 from .load import discover, load_review, load_reviews
+from .redact import UnknownProfile
 from .scoring import VectorError, score_vector
 from .yamlsource import YamlProblem
 
@@ -101,7 +102,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     from .build import render_to_folder
 
     written = render_to_folder(
-        _review_dirs(args.paths), args.out, templates=args.templates, profile=args.profile
+        _review_dirs(args.paths),
+        args.out,
+        templates=args.templates,
+        profile=args.profile,
+        mkdocs_yml=args.config,
     )
     print(f"wrote {written} files to {args.out}")
     return 0
@@ -156,6 +161,12 @@ def parser() -> argparse.ArgumentParser:
         help="a folder of templates that override the built-in ones",
     )
     render.add_argument("--profile", default=None, help="redaction profile, e.g. public")
+    render.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="mkdocs.yml to base the standalone one on (default: mkdocs.yml)",
+    )
     render.set_defaults(run=cmd_render)
     return top
 
@@ -174,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     except YamlProblem as err:
         print(err.problem, file=sys.stderr)
         return 1
-    except UsageError as err:
+    except (UsageError, UnknownProfile) as err:
         print(f"reviewgen: {err}", file=sys.stderr)
         return 2
     except FileExistsError as err:

@@ -206,6 +206,17 @@ class Observation(Strict):
     description: Markdown
 
 
+class Redaction(Strict):
+    """What a redaction profile replaces in this review (see README, Publishing)."""
+
+    hostnames: list[Text] = []
+    """Internal host names and ids to pseudonymise (host-1, host-2, ...)."""
+    people: list[Text] = []
+    """Names of people besides the reviewers, replaced by 'Person 1', ..."""
+    replacements: dict[str, str] = {}
+    """Any other text: exact replacement, e.g. the organisation's name."""
+
+
 class ReviewFile(Strict):
     """The whole of `review.yaml`."""
 
@@ -224,6 +235,7 @@ class ReviewFile(Strict):
     entry_points: list[EntryPoint] = []
     dominance: list[Dominance] = []
     observations: list[Observation] = []
+    redaction: Redaction = Redaction()
 
 
 # ----- findings/*.yaml -------------------------------------------------------------
@@ -302,3 +314,6 @@ class Finding(Strict):
     effort: Level | None = None
     references: list[Reference] = []
     attack_steps: list[AttackStep] = []
+    redacted: list[Text] = []
+    """Text in this finding that is already redacted or fake (e.g. an AWS example key):
+    the secret scan does not flag a credential contained in one of these."""

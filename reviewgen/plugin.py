@@ -21,9 +21,10 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .build import build_site
+from .build import build_site, unpublishable
 from .errors import ReviewError
 from .load import discover
+from .redact import UnknownProfile
 from .render import Site
 
 log = get_plugin_logger(__name__)
@@ -65,6 +66,17 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
         overrides = self.config.overrides_dir
         profile = os.environ.get("REVIEWGEN_PROFILE") or self.config.profile
         try:
+            if getattr(self, "command", None) == "gh-deploy" and profile is None:
+                refused = unpublishable(roots)
+                if refused:
+                    raise PluginError(
+                        "reviewgen refuses to publish reviews not marked publishable: "
+                        + ", ".join(refused)
+                        + ". Publish a redacted edition instead: "
+                        "REVIEWGEN_PROFILE=public mkdocs gh-deploy (or set profile: public "
+                        "under the reviewgen plugin in mkdocs.yml), or set "
+                        "review.publishable: true once the review may be public as it is."
+                    )
             self.site = build_site(
                 roots,
                 templates=self._folder(config, self.config.templates_dir),
@@ -73,6 +85,8 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             )
         except ReviewError as err:
             raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
+        except UnknownProfile as err:
+            raise PluginError(f"reviewgen: {err}") from None
         config.nav = self.site.nav
         log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
         return config
