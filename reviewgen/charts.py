@@ -35,41 +35,50 @@ def _text(x: float, y: float, text: str, anchor: str = "start", cls: str = "rg-l
 
 
 def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], version: str) -> Markup:
-    """One stacked bar per state: how many findings fall in each CVSS band."""
-    label_width, bar_width, row = 210, 400, 34
+    """One stacked bar per state: how many findings fall in each CVSS band.
+
+    Each state's title sits on its own line above its bar, so long titles never
+    run into the bars.
+    """
+    bar_width, bar, row = 560, 22, 52
     states = list(figures["states"])
-    height = 30 + row * len(states) + 30
+    bands = [b for b in BANDS if version != "2.0" or b != "Critical"]
     body = []
     for i, state in enumerate(states):
         counts = figures["states"][state]["severity_counts"]["by_version"].get(version, {})
         total = sum(counts.values())
-        y = 20 + i * row
-        body.append(_text(0, y + 15, state_titles.get(state, state)))
-        x = float(label_width)
-        for band in BANDS:
+        y = 8 + i * row
+        body.append(_text(0, y + 12, state_titles.get(state, state)))
+        x = 0.0
+        top = y + 18
+        for band in bands:
             count = counts.get(band, 0)
             if not count:
                 continue
             width = bar_width * count / max(total, 1)
             body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="22" '
+                f'<rect x="{x:.1f}" y="{top}" width="{width:.1f}" height="{bar}" '
                 f'class="rg-sev-{band.lower()}"><title>{band}: {count}</title></rect>'
             )
             if width >= 18:
-                body.append(_text(x + width / 2, y + 15, str(count), "middle", "rg-on-bar"))
+                body.append(_text(x + width / 2, top + 15, str(count), "middle", "rg-on-bar"))
             x += width
-        body.append(_text(label_width + bar_width + 8, y + 15, f"{total} scored"))
-    legend_y = 30 + row * len(states)
-    for j, band in enumerate(BANDS):
-        x = label_width + j * 80
+        if not total:
+            body.append(
+                f'<rect x="0" y="{top}" width="{bar_width}" height="{bar}" class="rg-empty"/>'
+            )
+        body.append(_text(bar_width + 8, top + 15, f"{total} scored" if total else "none scored"))
+    legend_y = 8 + row * len(states) + 14
+    for j, band in enumerate(bands):
+        x = j * 90
         body.append(
             f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
             f'class="rg-sev-{band.lower()}"/>'
         )
         body.append(_text(x + 16, legend_y, band))
     return _svg(
-        label_width + bar_width + 90,
-        height + 10,
+        bar_width + 90,
+        legend_y + 8,
         f"Findings per CVSS v{version} severity band, per state",
         body,
     )

@@ -441,17 +441,19 @@ def _score_finding(
                 raise VectorError(
                     f"a CVSS {declared} vector under {key}; move it under {VERSION_KEYS[declared]}"
                 )
-            vector = entry.vector.strip()
+            written = score_vector(entry.vector.strip())
+            result = written
             if requirements:
-                vector = with_requirements(vector, requirements)
-            result = score_vector(vector)
+                result = score_vector(with_requirements(written.vector, requirements))
         except VectorError as err:
             problems.append(doc.problem(where, str(err)))
             continue
         if entry.score is not None:
-            stated_against = result.base if result.nomenclature is None else result.score
+            # The stated score is checked against the vector as written, not against the
+            # one with derived requirements appended (for v4 those change the score).
+            stated_against = written.base if written.nomenclature is None else written.score
             if abs(entry.score - stated_against) > SCORE_TOLERANCE:
-                what = "base score" if result.nomenclature is None else result.label + " score"
+                what = "base score" if written.nomenclature is None else written.label + " score"
                 problems.append(
                     doc.problem(
                         ("cvss", key, "score"),

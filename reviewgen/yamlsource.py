@@ -15,6 +15,7 @@ that breaks it, with its line and column:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ Loc = tuple[int, int]
 PathKey = tuple[str | int, ...]
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Everything YAML does not accept as printable (PyYAML's Reader.NON_PRINTABLE): C0 and C1
+# controls except tab/newline/CR/NEL, DEL, surrogates, U+FFFE and U+FFFF.
+_CONTROL = re.compile(r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -210,9 +213,8 @@ def _decode(raw: bytes, shown: str) -> str:
         line = before_text.count("\n") + 1
         column = bad.start() - (before_text.rfind("\n") + 1) + 1
         code = f"U+{ord(bad.group()):04X}"
-        raise YamlProblem(
-            Problem(shown, line, column, f"control character {code} is not allowed in text")
-        )
+        what = "control character" if unicodedata.category(bad.group()) == "Cc" else "character"
+        raise YamlProblem(Problem(shown, line, column, f"{what} {code} is not allowed in text"))
     return text.removeprefix("\ufeff")
 
 
@@ -237,5 +239,6 @@ def read_yaml(path: Path) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlProblem(Problem(shown, line, column, _syntax_message(err, text))) from None
     except yaml.YAMLError as err:
-        raise YamlProblem(Problem(shown, 1, 1, f"YAML error: {err}")) from None
+        message = " ".join(str(err).split())  # one line, whatever the parser said
+        raise YamlProblem(Problem(shown, 1, 1, f"YAML error: {message}")) from None
     return Document(path, shown, builder.root, builder.values, builder.keys)
