@@ -16,12 +16,16 @@ from .review import Review
 
 BANDS = ("Critical", "High", "Medium", "Low", "None")
 FONT = 'font-family="inherit" font-size="12"'
+#: Drawn size relative to the viewBox, so 12-unit text reads like body text; CSS
+#: shrinks a figure wider than the page (max-width: 100%, height: auto).
+SCALE = 1.25
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(
         f'\n<div class="rg-figure" markdown="0">\n'
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg viewBox="0 0 {width} {height}" width="{round(width * SCALE)}" '
+        f'height="{round(height * SCALE)}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
         f"<title>{escape(title)}</title>{''.join(body)}</svg>\n</div>\n"
     )
@@ -40,14 +44,20 @@ def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], versio
     Each state's title sits on its own line above its bar, so long titles never
     run into the bars.
     """
-    bar_width, bar, row = 560, 22, 52
+    bar_width, bar, row, top_margin = 560, 22, 52, 26
     states = list(figures["states"])
     bands = [b for b in BANDS if version != "2.0" or b != "Critical"]
-    body = []
+    by_state = {
+        s: figures["states"][s]["severity_counts"]["by_version"].get(version, {}) for s in states
+    }
+    # Bars share one scale (findings, not percentages), so a state with more findings
+    # has a longer bar.
+    widest = max((sum(c.values()) for c in by_state.values()), default=0) or 1
+    body = [_text(0, 14, f"CVSS v{version}: findings per severity band", cls="rg-caption")]
     for i, state in enumerate(states):
-        counts = figures["states"][state]["severity_counts"]["by_version"].get(version, {})
+        counts = by_state[state]
         total = sum(counts.values())
-        y = 8 + i * row
+        y = top_margin + i * row
         body.append(_text(0, y + 12, state_titles.get(state, state)))
         x = 0.0
         top = y + 18
@@ -55,7 +65,7 @@ def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], versio
             count = counts.get(band, 0)
             if not count:
                 continue
-            width = bar_width * count / max(total, 1)
+            width = bar_width * count / widest
             body.append(
                 f'<rect x="{x:.1f}" y="{top}" width="{width:.1f}" height="{bar}" '
                 f'class="rg-sev-{band.lower()}"><title>{band}: {count}</title></rect>'
@@ -64,11 +74,10 @@ def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], versio
                 body.append(_text(x + width / 2, top + 15, str(count), "middle", "rg-on-bar"))
             x += width
         if not total:
-            body.append(
-                f'<rect x="0" y="{top}" width="{bar_width}" height="{bar}" class="rg-empty"/>'
-            )
-        body.append(_text(bar_width + 8, top + 15, f"{total} scored" if total else "none scored"))
-    legend_y = 8 + row * len(states) + 14
+            body.append(f'<rect x="0" y="{top}" width="24" height="{bar}" class="rg-empty"/>')
+            x = 24.0
+        body.append(_text(x + 8, top + 15, f"{total} scored" if total else "none scored"))
+    legend_y = top_margin + row * len(states) + 14
     for j, band in enumerate(bands):
         x = j * 90
         body.append(

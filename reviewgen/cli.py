@@ -6,14 +6,17 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import ReviewError, UsageError
 from .load import discover, load_review, load_reviews
+from .model import FINDING_ID
 from .redact import UnknownProfile
 from .scoring import VectorError, score_vector
+from .textreport import plural
 from .yamlsource import YamlProblem
 
 DEFAULT_REVIEWS = Path("reviews")
@@ -35,8 +38,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     reviews = load_reviews(_review_dirs(args.paths))
     for review in reviews:
         print(
-            f"{review.root}: ok ({len(review.findings)} findings, "
-            f"{len(review.spec.observations)} observations)"
+            f"{review.root}: ok ({plural(len(review.findings), 'finding')}, "
+            f"{plural(len(review.spec.observations), 'observation')})"
         )
     return 0
 
@@ -90,6 +93,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         scaffold.create(args.path / "review.yaml", scaffold.review_yaml(title, dt.date.today()))
         print(f"created {args.path / 'review.yaml'}")
         return 0
+    if not re.fullmatch(FINDING_ID, args.id):
+        raise UsageError(
+            f"--id {args.id!r} is not a finding id: use capital letters, a dash "
+            "and a number, such as HV-01"
+        )
     states, categories = scaffold.review_states(args.path)
     category = args.category or (categories[0] if categories else "guest")
     target = args.path / "findings" / f"{args.id}.yaml"

@@ -341,19 +341,19 @@ class _Checker:
             self.report(
                 doc,
                 ("affected", first),
-                f"a 'new' finding affects nothing in the baseline state {first!r}",
+                f"a 'new' finding must affect nothing in the baseline state {first!r}",
             )
         if finding.delta == "removed" and lists[last]:
             self.report(
                 doc,
                 ("affected", last),
-                f"a 'removed' finding affects nothing in the current state {last!r}",
+                f"a 'removed' finding must affect nothing in the current state {last!r}",
             )
         if finding.delta == "carried-over" and len({tuple(sorted(v)) for v in lists.values()}) > 1:
             self.report(
                 doc,
                 ("affected",),
-                "a 'carried-over' finding affects the same assets in every state",
+                "a 'carried-over' finding must affect the same assets in every state",
             )
 
     def check_position(

@@ -7,6 +7,10 @@ from typing import Any
 from .review import Review
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _names(items: list[str], limit: int = 8) -> str:
     if not items:
         return "nothing"
@@ -22,8 +26,8 @@ def text_report(review: Review, figures: dict[str, Any]) -> str:
     spec = review.spec
     lines = [
         f"{spec.review.title}",
-        f"{review.slug}: {len(review.findings)} findings, "
-        f"{len(spec.observations)} positive observations",
+        f"{review.slug}: {plural(len(review.findings), 'finding')}, "
+        f"{plural(len(spec.observations), 'positive observation')}",
         "",
     ]
     titles = {s.id: s.title for s in spec.states}
@@ -79,7 +83,9 @@ def text_report(review: Review, figures: dict[str, Any]) -> str:
         lines.append("")
     for phase_id, phase in figures["what_if"].items():
         title = next(p.title for p in spec.roadmap if p.id == phase_id)
-        lines.append(f"== What if '{title}' is done ({len(phase['fixed'])} findings fixed)")
+        lines.append(
+            f"== What if '{title}' is done ({plural(len(phase['fixed']), 'finding')} fixed)"
+        )
         for state, data in phase["states"].items():
             reach = ", ".join(
                 f"{entry} controls {len(r['controlled'])}"

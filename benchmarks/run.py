@@ -1,0 +1,502 @@
+"""Benchmark reviewgen at scale: engine stages, full MkDocs build, plain-MkDocs baseline.
+
+For each size N (findings; assets M = max(50, 2N/5)) a synthetic review is generated in
+a temporary folder (benchmarks/generate.py), then every stage runs in a fresh
+subprocess, so the peak memory reported is that stage's alone (ru_maxrss of the child,
+from wait4):
+
+* load+check+score  `load_review` (parse, validate, cross-check, CVSS-score);
+* compare           `compare(review)` on an already loaded review (timed alone);
+* render (engine)   `build_site` = load + score + compare + render to Markdown, timed
+                    inside `reviewgen render --out DIR`, which also writes DIR for the
+                    baseline;
+* full build        `mkdocs build` of a project folder (the repo's mkdocs.yml and
+                    templates/, reviews/<slug>), with the reviewgen plugin;
+* baseline          plain `mkdocs build` of DIR (same mkdocs.yml minus the plugin,
+                    the pages already written): MkDocs + Material alone.
+
+Python-stage times are measured inside the child with time.perf_counter (imports
+excluded); MkDocs builds are timed from outside, start to exit, both the same way.
+
+    .venv/bin/python benchmarks/run.py                 # N = 100, 1000, 5000
+    .venv/bin/python benchmarks/run.py --sizes 100,1000
+    .venv/bin/python benchmarks/run.py --quick         # N = 50, the whole pipeline
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python benchmarks/run.py`
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.generate import generate  # noqa: E402
+
+DEFAULT_SIZES = (100, 1000, 5000)
+QUICK_SIZES = (50,)
+MB = 1024 * 1024
+
+# Targets from the issue "Performance at scale".
+ENGINE_1000_S = 1.0
+ENGINE_SHARE_1000 = 0.10
+COMPARE_5000_S = 2.0
+FULL_OVER_BASELINE = 1.15
+BUILD_5000_OVER_1000 = 5.5
+PEAK_5000_BYTES = 1024 * MB
+FINDING_PAGE_BYTES = 150 * 1024
+
+
+def assets_for(findings: int) -> int:
+    return max(50, findings * 2 // 5)
+
+
+# ----- child side: one stage, reporting its own time ------------------------------------
+
+
+def _child(argv: list[str]) -> int:
+    """`run.py _stage STAGE ROOT RESULT [OUT CONFIG]`: run one stage, write JSON to RESULT."""
+    stage, root, result = argv[0], Path(argv[1]), Path(argv[2])
+    data: dict[str, Any] = {}
+    if stage == "load":
+        from reviewgen.load import load_review
+
+        start = time.perf_counter()
+        review = load_review(root)
+        data["seconds"] = time.perf_counter() - start
+        data["findings"] = len(review.findings)
+    elif stage == "compare":
+        from reviewgen.compare import compare
+        from reviewgen.load import load_review
+
+        review = load_review(root)
+        start = time.perf_counter()
+        figures = compare(review)
+        data["seconds"] = time.perf_counter() - start
+        data["choke_points"] = len(figures["choke_points"])
+    elif stage == "render":
+        import reviewgen.build as build
+        from reviewgen import cli
+
+        out, config = argv[3], argv[4]
+        original = build.build_site
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            site = original(*args, **kwargs)
+            data["seconds"] = time.perf_counter() - start
+            data["pages"] = len(site.pages)
+            return site
+
+        build.build_site = timed  # render_to_folder looks it up at call time
+        start = time.perf_counter()
+        status = cli.main(["render", str(root), "--out", out, "--config", config])
+        data["render_to_folder_seconds"] = time.perf_counter() - start
+        if status != 0:
+            return status
+    else:
+        print(f"unknown stage {stage!r}", file=sys.stderr)
+        return 2
+    result.write_text(json.dumps(data), encoding="utf-8")
+    return 0
+
+
+# ----- parent side ------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    seconds: float | None = None
+    peak_bytes: int | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.seconds is not None
+
+
+def _run(command: list[str], log: Path, timeout: float, cwd: Path | None = None) -> Measure:
+    """Run a command; wall time from outside, peak RSS of that child from wait4."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+        )
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    measure = Measure(seconds, usage.ru_maxrss * 1024)  # Linux: kilobytes
+    if killed.is_set():
+        measure.error = f"timed out after {timeout:.0f} s"
+        measure.seconds = None
+    elif proc.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+        measure.error = f"exit {proc.returncode}: " + " | ".join(tail)
+        measure.seconds = None
+    return measure
+
+
+def _python_stage(stage: str, args: list[str], work: Path, timeout: float) -> Measure:
+    result = work / f"{stage}.json"
+    result.unlink(missing_ok=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "_stage", stage, args[0], str(result)]
+    measure = _run([*command, *args[1:]], work / f"{stage}.log", timeout)
+    if measure.error is None:
+        data = json.loads(result.read_text(encoding="utf-8"))
+        measure.seconds = data.pop("seconds")
+        measure.extra = data
+    return measure
+
+
+def _mkdocs(config: Path, site: Path, log: Path, timeout: float) -> Measure:
+    shutil.rmtree(site, ignore_errors=True)
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(site)]
+    return _run(command, log, timeout, cwd=config.parent)
+
+
+def _best(measures: list[Measure]) -> Measure:
+    """The fastest of repeated runs (peak memory: the largest)."""
+    good = [m for m in measures if m.ok]
+    if not good:
+        return measures[-1]
+    best = min(good, key=lambda m: m.seconds or 0.0)
+    best.peak_bytes = max(m.peak_bytes or 0 for m in good)
+    return best
+
+
+@dataclass
+class SizeResult:
+    findings: int
+    assets: int
+    generate_seconds: float = 0.0
+    input_bytes: int = 0
+    stages: dict[str, Measure] = field(default_factory=dict)
+    site_bytes: int | None = None
+    finding_pages: int = 0
+    finding_page_bytes: float | None = None
+    search_index_bytes: int | None = None
+
+    def seconds(self, stage: str) -> float | None:
+        measure = self.stages.get(stage)
+        return measure.seconds if measure and measure.ok else None
+
+    def peak(self) -> int | None:
+        peaks = [m.peak_bytes for m in self.stages.values() if m.peak_bytes]
+        return max(peaks) if peaks else None
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_size(n: int, base: Path, seed: int, repeat: int, timeout: float) -> SizeResult:
+    result = SizeResult(n, assets_for(n))
+    work = base / f"n{n}"
+    project = work / "project"
+    (project / "reviews").mkdir(parents=True)
+    shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", project / "templates")
+    slug = f"synthetic-{n}"
+    root = project / "reviews" / slug
+    start = time.perf_counter()
+    generate(root, n, result.assets, seed)
+    result.generate_seconds = time.perf_counter() - start
+    result.input_bytes = _folder_bytes(root)
+    _log(
+        f"N={n}: generated {n} findings / {result.assets} assets "
+        f"({result.input_bytes / MB:.1f} MB) in {result.generate_seconds:.2f} s"
+    )
+    standalone = work / "standalone"
+    full_site, baseline_site = work / "site-full", work / "site-baseline"
+    plan: list[tuple[str, Any]] = [
+        ("load", lambda: _python_stage("load", [str(root)], work, timeout)),
+        ("compare", lambda: _python_stage("compare", [str(root)], work, timeout)),
+        (
+            "render",
+            lambda: _python_stage(
+                "render", [str(root), str(standalone), str(project / "mkdocs.yml")], work, timeout
+            ),
+        ),
+        ("full", lambda: _mkdocs(project / "mkdocs.yml", full_site, work / "full.log", timeout)),
+        (
+            "baseline",
+            lambda: _mkdocs(
+                standalone / "mkdocs.yml", baseline_site, work / "baseline.log", timeout
+            ),
+        ),
+    ]
+    for name, run in plan:
+        if name == "baseline" and not (standalone / "mkdocs.yml").is_file():
+            result.stages[name] = Measure(error="no standalone folder (render failed)")
+            continue
+        measure = _best([run() for _ in range(repeat)])
+        result.stages[name] = measure
+        if measure.ok:
+            _log(f"N={n}: {name}: {measure.seconds:.2f} s, peak {_mb(measure.peak_bytes)} MB")
+        else:
+            _log(f"N={n}: {name}: FAILED: {measure.error}")
+    if full_site.is_dir():
+        result.site_bytes = _folder_bytes(full_site)
+        pages = list((full_site / slug / "findings").glob("*/index.html"))
+        result.finding_pages = len(pages)
+        if pages:
+            result.finding_page_bytes = sum(p.stat().st_size for p in pages) / len(pages)
+        index = full_site / "search" / "search_index.json"
+        result.search_index_bytes = index.stat().st_size if index.is_file() else None
+    return result
+
+
+# ----- report -------------------------------------------------------------------------------
+
+
+def _mb(value: int | None) -> str:
+    return "–" if value is None else f"{value / MB:.0f}"
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def machine_info() -> list[str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 0
+    memory = ""
+    try:
+        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {total_kb / 1024 / 1024:.1f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = []
+    for package in ("mkdocs", "mkdocs-material", "pydantic", "jinja2", "cvss"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{package} {version(package)}")
+        except Exception:
+            versions.append(f"{package} ?")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        f"- CPU: {model}, {os.cpu_count()} cores ({usable} usable){memory}",
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()}",
+        f"- {', '.join(versions)}",
+        f"- load average at start: {load}",
+    ]
+
+
+def table(results: list[SizeResult]) -> list[str]:
+    head = [
+        "N",
+        "assets",
+        "load+check+score s",
+        "MB",
+        "compare s",
+        "MB",
+        "engine (render) s",
+        "MB",
+        "full build s",
+        "MB",
+        "baseline s",
+        "MB",
+        "full/baseline",
+        "engine share %",
+        "site MB",
+        "avg KB/finding page",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for r in results:
+        full, baseline, engine = r.seconds("full"), r.seconds("baseline"), r.seconds("render")
+        row = [str(r.findings), str(r.assets)]
+        for stage in ("load", "compare", "render", "full", "baseline"):
+            measure = r.stages.get(stage, Measure())
+            row += [_s(measure.seconds), _mb(measure.peak_bytes)]
+        row.append(f"{full / baseline:.2f}" if full and baseline else "–")
+        row.append(f"{100 * engine / full:.1f}" if engine and full else "–")
+        row.append(_mb(r.site_bytes))
+        row.append(f"{r.finding_page_bytes / 1024:.1f}" if r.finding_page_bytes else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def targets(results: list[SizeResult]) -> list[dict[str, Any]]:
+    """Each target: measured value, limit, ratio measured/limit, PASS / MISS / n/a."""
+    by_n = {r.findings: r for r in results}
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, value: float | None, limit: float, unit: str, missing: str) -> None:
+        if value is None:
+            checks.append({"target": name, "status": "n/a", "note": missing})
+            return
+        checks.append(
+            {
+                "target": name,
+                "status": "PASS" if value <= limit else "MISS",
+                "measured": value,
+                "limit": limit,
+                "ratio": value / limit,
+                "unit": unit,
+            }
+        )
+
+    r1000 = by_n.get(1000)
+    r5000 = by_n.get(5000)
+    engine = r1000.seconds("render") if r1000 else None
+    full1000 = r1000.seconds("full") if r1000 else None
+    check("engine (load+score+compare+render) at N=1000 ≤ 1 s", engine, ENGINE_1000_S, "s",
+          "N=1000 not measured")  # fmt: skip
+    share = engine / full1000 if engine and full1000 else None
+    check("engine share of the full build at N=1000 ≤ 10 %", share, ENGINE_SHARE_1000, "share",
+          "N=1000 not measured")  # fmt: skip
+    check("compare at 5,000 findings / 2,000 assets ≤ 2 s",
+          r5000.seconds("compare") if r5000 else None, COMPARE_5000_S, "s",
+          "N=5000 not measured")  # fmt: skip
+    for r in results:
+        full, baseline = r.seconds("full"), r.seconds("baseline")
+        check(f"full build ≤ 1.15 × baseline at N={r.findings}",
+              full / baseline if full and baseline else None, FULL_OVER_BASELINE, "×",
+              "a build failed")  # fmt: skip
+    full5000 = r5000.seconds("full") if r5000 else None
+    check("full build(5000) / build(1000) ≤ 5.5",
+          full5000 / full1000 if full5000 and full1000 else None, BUILD_5000_OVER_1000, "×",
+          "N=1000 and N=5000 not both measured")  # fmt: skip
+    check("peak memory of any stage at N=5000 ≤ 1 GB",
+          r5000.peak() if r5000 else None, PEAK_5000_BYTES, "bytes",
+          "N=5000 not measured")  # fmt: skip
+    for r in results:
+        check(f"average finding page at N={r.findings} ≤ 150 KB", r.finding_page_bytes,
+              FINDING_PAGE_BYTES, "bytes", "no site built")  # fmt: skip
+    return checks
+
+
+def _shown(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / MB:.1f} MB" if value >= MB else f"{value / 1024:.1f} KB"
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "×":
+        return f"{value:.2f} ×"
+    return f"{value:.2f} s"
+
+
+def report(results: list[SizeResult], checks: list[dict[str, Any]], seconds: float) -> str:
+    lines = ["## reviewgen benchmark", "", *machine_info(), ""]
+    lines += table(results)
+    lines += ["", "Times in seconds, peak memory (MB) per stage process (ru_maxrss)."]
+    for r in results:
+        extras = [f"generate {r.generate_seconds:.2f} s ({r.input_bytes / MB:.1f} MB YAML)"]
+        render = r.stages.get("render")
+        if render and render.ok and "render_to_folder_seconds" in render.extra:
+            extras.append(f"render --out total {render.extra['render_to_folder_seconds']:.2f} s")
+        if r.search_index_bytes:
+            extras.append(f"search_index.json {r.search_index_bytes / MB:.1f} MB")
+        extras.append(f"{r.finding_pages} finding pages")
+        lines.append(f"- N={r.findings}: " + ", ".join(extras))
+        for name, measure in r.stages.items():
+            if not measure.ok:
+                lines.append(f"  - {name} FAILED: {measure.error}")
+    lines += ["", "| target | measured | measured / limit | result |", "|---|---:|---:|---|"]
+    for c in checks:
+        if c["status"] == "n/a":
+            lines.append(f"| {c['target']} | – | – | n/a ({c['note']}) |")
+        else:
+            measured = _shown(c["measured"], c["unit"])
+            lines.append(f"| {c['target']} | {measured} | {c['ratio']:.2f} | {c['status']} |")
+    lines += ["", f"Total benchmark time {seconds:.0f} s."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_stage"]:
+        return _child(argv[1:])
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", help="comma-separated finding counts (default 100,1000,5000)")
+    parser.add_argument("--quick", action="store_true", help="N=50 only: a smoke run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per stage; the best counts")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per stage")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--workdir", type=Path, help="work folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        sizes = list(QUICK_SIZES)
+    elif args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    else:
+        sizes = list(DEFAULT_SIZES)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        base = Path(tempfile.mkdtemp(prefix="reviewgen-bench-", dir=args.workdir))
+    else:
+        base = Path(tempfile.mkdtemp(prefix="reviewgen-bench-"))
+    start = time.perf_counter()
+    results: list[SizeResult] = []
+    try:
+        for n in sizes:
+            results.append(bench_size(n, base, args.seed, max(1, args.repeat), args.timeout))
+    finally:
+        if args.keep:
+            _log(f"work folder kept: {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    checks = targets(results)
+    sys.stdout.write(report(results, checks, time.perf_counter() - start))
+    if args.json:
+        payload = {
+            "machine": machine_info(),
+            "results": [
+                {**asdict(r), "stages": {k: asdict(v) for k, v in r.stages.items()}}
+                for r in results
+            ],
+            "targets": checks,
+        }
+        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    failed = [f"N={r.findings} {k}" for r in results for k, m in r.stages.items() if not m.ok]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
