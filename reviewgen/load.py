@@ -15,15 +15,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, ReviewError
+from .errors import Problem, ReviewError, display_path
 from .model import PATTERN_HELP, Finding, ReviewFile
 from .review import VERSION_KEYS, Review, ScoredFinding
 from .scoring import Score, VectorError, score_vector, version_of, with_requirements
+from .secretscan import scan_text
 from .yamlsource import Document, PathKey, YamlProblem, read_yaml
 
 REVIEW_FILE = "review.yaml"
 FINDINGS_DIR = "findings"
 SCORE_TOLERANCE = 0.05
+MAX_EVIDENCE_SCAN = 10 * 1024 * 1024
 
 _TYPE_WORDS = {
     "string_type": "expected text",
@@ -473,6 +475,31 @@ def _score_finding(
     return tuple(scores), requirements
 
 
+def _secret_problems(shown: str, text: str, allowed: frozenset[str]) -> list[Problem]:
+    """A credential in review text fails the check; the message does not repeat it."""
+    return [
+        Problem(
+            shown,
+            hit.line,
+            hit.column,
+            f"possible secret ({hit.kind}) starting {hit.value[:4]!r}: remove it, or list "
+            "the redacted or fake text under this finding's 'redacted:'",
+        )
+        for hit in scan_text(text, allowed)
+    ]
+
+
+def _evidence_secrets(root: Path, value: str, allowed: frozenset[str]) -> list[Problem]:
+    path = (root / value).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        return []  # reported by the path check
+    try:
+        text = path.read_bytes()[:MAX_EVIDENCE_SCAN].decode("utf-8")
+    except UnicodeDecodeError:
+        return []  # binary attachments are not text a scanner can read
+    return _secret_problems(display_path(path), text, allowed)
+
+
 def _finding_files(root: Path) -> list[Path]:
     folder = root / FINDINGS_DIR
     if not folder.is_dir():
@@ -513,6 +540,8 @@ def load_review(root: Path) -> Review:
     review_doc = _read(review_path, problems)
     spec = _validate(review_doc, ReviewFile, problems) if review_doc else None
     checker = _Checker(root, review_doc, spec) if review_doc and spec else None
+    if review_doc is not None:
+        problems.extend(_secret_problems(review_doc.shown, review_doc.text, frozenset()))
     if checker:
         checker.check_review()
     findings: list[tuple[Document, Finding]] = []
@@ -566,6 +595,10 @@ def load_review(root: Path) -> Review:
         if checker is None or spec is None:
             continue
         checker.check_finding(doc, finding)
+        allowed = frozenset(finding.redacted)
+        problems.extend(_secret_problems(doc.shown, doc.text, allowed))
+        for attachment in finding.evidence_files:
+            problems.extend(_evidence_secrets(root, attachment.path, allowed))
         scores, requirements = _score_finding(doc, spec, finding, problems)
         source = doc.path.relative_to(root).as_posix()
         scored.append(ScoredFinding(finding, source, scores, requirements))

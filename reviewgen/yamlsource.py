@@ -55,6 +55,8 @@ class Document:
     data: Any
     values: dict[PathKey, Loc] = field(default_factory=dict)
     keys: dict[PathKey, Loc] = field(default_factory=dict)
+    text: str = ""
+    """The file as read, for checks that look at the raw text (the secret scan)."""
 
     def at(self, path: PathKey, *, key: bool = False) -> Loc:
         """The location of `path`, or of its nearest enclosing value that exists."""
@@ -241,4 +243,4 @@ def read_yaml(path: Path) -> Document:
     except yaml.YAMLError as err:
         message = " ".join(str(err).split())  # one line, whatever the parser said
         raise YamlProblem(Problem(shown, 1, 1, f"YAML error: {message}")) from None
-    return Document(path, shown, builder.root, builder.values, builder.keys)
+    return Document(path, shown, builder.root, builder.values, builder.keys, text)
