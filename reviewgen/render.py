@@ -11,6 +11,7 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -133,6 +134,12 @@ class PageContext:
             return markup.inline(finding_id)
         href = self.link(finding_path(finding_id))
         return Markup(f"[{markup.inline(finding_id)}]({href})")
+
+    def file_link(self, target: str, label: str | None = None) -> Markup:
+        """A Markdown link to a file of the review (MkDocs checks and rewrites it)."""
+        href = quote(self.link(target), safe="/")
+        text = markup.inline(label if label is not None else target.rsplit("/", 1)[-1])
+        return Markup(f"[{text}](<{href}>)")
 
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)
