@@ -78,7 +78,12 @@ class Review:
     def by_severity(self) -> list[ScoredFinding]:
         """Findings, most severe first, then by id."""
         primary = self.primary_version
-        return sorted(self.findings, key=lambda f: (-f.severity_rank(primary), f.id))
+
+        def rank(f: ScoredFinding) -> tuple[int, float, str]:
+            headline = f.headline(primary)
+            return (-f.severity_rank(primary), -(headline.score if headline else 0.0), f.id)
+
+        return sorted(self.findings, key=rank)
 
 
 __all__ = ["SEVERITIES", "VERSION_KEYS", "VERSION_ORDER", "Review", "ScoredFinding"]
