@@ -49,6 +49,8 @@ class StateGraph:
     groups: dict[str, tuple[str, ...]]
     edges: tuple[Edge, ...]
     steps: tuple[Step, ...]
+    assumed: dict[str, str]
+    """Entry points that start from an assumed breach, with the position they assume."""
 
 
 def _expand(target: str | list[str], groups: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -154,4 +156,5 @@ def build_state_graph(review: Review, state: str) -> StateGraph:
         groups=groups,
         edges=tuple(edges),
         steps=tuple(steps),
+        assumed={e.id: e.assumes for e in spec.entry_points if e.assumes},
     )

@@ -286,6 +286,18 @@ class _Checker:
             states = self.state_list(doc, ("dominance", i, "states"), edge.states)
             self.asset_in(doc, ("dominance", i, "from"), edge.source, states)
             self.target(doc, ("dominance", i, "to"), edge.to, states)
+        for i, entry in enumerate(spec.entry_points):
+            if entry.assumes is not None:
+                assumed_at: PathKey = ("entry_points", i, "assumes")
+                if ":" not in entry.assumes:
+                    self.report(
+                        doc,
+                        assumed_at,
+                        "an assumed position is 'foothold:<asset>', "
+                        "'control:<asset>' or 'control:group:<group>'",
+                    )
+                else:
+                    self.check_position(doc, assumed_at, entry.assumes, [])
         categories = [c.id for c in spec.categories]
         for i, obs in enumerate(spec.observations):
             self.known(doc, ("observations", i, "category"), obs.category, categories, "category")

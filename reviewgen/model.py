@@ -188,6 +188,9 @@ class EntryPoint(Strict):
     id: Id
     title: Text
     description: Markdown | None = None
+    assumes: Text | None = None
+    """An assumed-breach start: 'foothold:<asset>', 'control:<asset>' or
+    'control:group:<group>' (control of some member, not of a particular one)."""
 
 
 class Dominance(Strict):

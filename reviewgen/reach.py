@@ -93,7 +93,9 @@ def _adjacency(graph: StateGraph) -> dict[Node, list[tuple[Node, Step | None]]]:
             add(("control", edge.source), ("control", edge.target))
         if "C" in edge.grants:
             add(("control", edge.source), ("read", edge.target))
-    needed = {step.requires for step in graph.steps}
+    for entry, position in graph.assumed.items():
+        add(("entry", entry), requirement_node(position))
+    needed = {step.requires for step in graph.steps} | set(graph.assumed.values())
     for group, members in graph.groups.items():
         for kind in ("control", "foothold"):
             if f"{kind}:group:{group}" in needed:

@@ -53,12 +53,12 @@ def text_report(review: Review, figures: dict[str, Any]) -> str:
                 read = reach["min_findings_read"][jewel]
                 if count is not None:
                     lines.append(
-                        f"    {jewel}: controlled after {count} finding(s): "
+                        f"    {jewel}: controlled after {plural(count, 'finding')}: "
                         f"{_steps(reach['paths'][jewel])}"
                     )
                 elif read is not None:
                     lines.append(
-                        f"    {jewel}: read after {read} finding(s): "
+                        f"    {jewel}: read after {plural(read, 'finding')}: "
                         f"{_steps(reach['paths'][jewel])}"
                     )
         chokes = data["choke_points"][:5]

@@ -101,7 +101,7 @@ def build_review(
     findings: Iterable[dict[str, Any]] = (),
     groups: dict[str, list[str]] | None = None,
     dominance: Iterable[dict[str, Any]] = (),
-    entry_points: Iterable[str] = ("internet",),
+    entry_points: Iterable[str | dict[str, Any]] = ("internet",),
     states: Iterable[str] = ("pre", "post"),
     roadmap: Iterable[str] = ("now", "next"),
 ) -> Path:
@@ -124,7 +124,9 @@ def build_review(
         "categories": [{"id": "general", "title": "General"}],
         "assets": assets,
         "groups": groups or {},
-        "entry_points": [{"id": e, "title": e.title()} for e in entry_points],
+        "entry_points": [
+            e if isinstance(e, dict) else {"id": e, "title": e.title()} for e in entry_points
+        ],
         "dominance": list(dominance),
     }
     root.mkdir(parents=True, exist_ok=True)

@@ -478,3 +478,34 @@ def test_severity_counts_per_version(northwind: tuple[Any, Figures], figures: Fi
         assert sum(bands.values()) == len(scored), version
     unscored = [f for f in applicable if not f.scores]
     assert sum(post["not_scored"].values()) == len(unscored)
+
+
+def test_assumed_breach_of_an_internal_server(figures: Figures) -> None:
+    """domain.md §3.3's 'internal foothold' row: all 15 before and after, via the shared
+    BMC password before; after the 'now' phase only MP-07 (a 'next' item) remains."""
+
+    def reach(phase: str | None, state: str) -> dict[str, Any]:
+        source = figures if phase is None else figures["what_if"][phase]
+        return source["states"][state]["entry_points"]["internal-foothold"]
+
+    before = reach(None, "pre")
+    assert len(before["controlled"]) == 15
+    assert {s["finding"] for s in before["paths"]["db"]} == {"MP-07"}
+    after_now = reach("now", "post")
+    assert len(after_now["controlled"]) == 15
+    assert [s["finding"] for s in after_now["paths"]["db"]] == ["MP-07"]
+    assert reach("next", "post")["controlled"] == []
+
+
+def test_an_assumed_position_must_name_a_group_or_asset(
+    write_review: WriteReview, tmp_path: Path
+) -> None:
+    from reviewgen.errors import ReviewError
+
+    root = write_review(
+        assets=[asset("a")],
+        entry_points=[{"id": "inside", "title": "Inside", "assumes": "control:group:nope"}],
+    )
+    with pytest.raises(ReviewError) as raised:
+        load_review(root)
+    assert "unknown group 'nope'" in str(raised.value)
