@@ -263,6 +263,8 @@ class Estate:
     pre_only: list[str] = field(default_factory=list)
     post_only: list[str] = field(default_factory=list)
     dmz: list[str] = field(default_factory=list)
+    internal_post: list[str] = field(default_factory=list)
+    """Internal (non-DMZ) services present in post."""
     clusters: list[dict[str, Any]] = field(default_factory=list)
     datastores: list[dict[str, Any]] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
@@ -384,9 +386,12 @@ def build_estate(rng: random.Random, total: int) -> Estate:
             }
         )
         est.services.append(sid)
-        {"pre": est.pre_only, "post": est.post_only}.get(
-            states[0] if len(states) == 1 else "", est.both
-        ).append(sid)
+        if states == ("pre",):
+            est.pre_only.append(sid)
+        elif states == ("post",):
+            est.post_only.append(sid)
+        else:
+            est.both.append(sid)
         if zone == "net-dmz":
             est.dmz.append(sid)
 
@@ -444,7 +449,9 @@ def build_estate(rng: random.Random, total: int) -> Estate:
         )
     assert len(est.assets) == total, (len(est.assets), total)
 
-    internal = [s for s in est.services if s not in set(est.dmz)]
+    dmz = set(est.dmz)
+    internal = [s for s in est.services if s not in dmz]
+    est.internal_post = [s for s in est.both + est.post_only if s not in dmz]
     est.groups = {
         "services": list(est.services),
         "dmz-services": list(est.dmz),
@@ -808,8 +815,8 @@ class FindingWriter:
         rng, est, pos = self.rng, self.est, self.positions
         states = [s for s in STATES if affected[s]]
         post = ["post"]
+        clusters = [c for c in est.clusters if f"guests-{c['id']}" in est.groups]
         if category == "hypervisor":
-            clusters = [c for c in est.clusters if f"guests-{c['id']}" in est.groups]
             cluster = rng.choice(clusters)
             return [
                 self.step(
@@ -825,11 +832,16 @@ class FindingWriter:
             source = pos.pick(rng, "control", post, est.present) or est.backup
             return [self.step(post, f"control:{source}", "control", self.pick(est.storage, 1, 2))]
         if category == "virtual-network":
-            return [
-                self.step(
-                    post, "foothold:group:dmz-services", "foothold", "group:internal-services"
-                )
-            ]
+            # Segmentation gaps: now and then the whole internal network, more often the
+            # guests of one cluster (a shared port group), else a few services.
+            roll = rng.random()
+            if roll < 0.1:
+                to: str | list[str] = "group:internal-services"
+            elif roll < 0.6:
+                to = f"group:guests-{rng.choice(clusters)['id']}"
+            else:
+                to = self.pick(est.internal_post, 2, 8)
+            return [self.step(post, "foothold:group:dmz-services", "foothold", to)]
         if category == "management-plane" and not affected["pre"]:
             if rng.random() < 0.3:
                 return [self.step(post, "helpdesk-user", "control", self.pick(est.managers, 1, 1))]
