@@ -18,6 +18,7 @@ from .compare import compare
 from .errors import UsageError
 from .exports import exports
 from .load import load_reviews
+from .markup import title_text
 from .redact import profile_named, redact
 from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
 
@@ -72,7 +73,7 @@ def build_site(
         pages, nav, hidden = render_review(env, review, figures, chosen)
         site.pages.update(pages)
         site.not_in_nav |= hidden
-        site.nav.append({review.spec.review.title: nav})
+        site.nav.append({title_text(review.spec.review.title): nav})
         for path, content in exports(review, figures).items():
             site.files[f"{review.slug}/{path}"] = content
         attachments = [a.path for f in review.findings for a in f.finding.evidence_files]
@@ -87,12 +88,28 @@ def build_site(
     return site
 
 
+#: Marks a folder written by `reviewgen render`; only such a folder is ever replaced.
+RENDER_MARKER = ".reviewgen-render"
+
+
 def write_site(site: Site, out: Path) -> int:
-    """Write pages and files under `out`, replacing it atomically. Returns the file count."""
+    """Write pages and files under `out`, replacing it atomically. Returns the file count.
+
+    An existing `out` is replaced only if it is empty or an earlier render: a typo in
+    --out must not delete a folder of the user's.
+    """
     out = out.resolve()
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / RENDER_MARKER).is_file())
+    ):
+        raise UsageError(
+            f"refusing to replace {out}: it is not empty and was not written "
+            "by reviewgen render; choose a new folder"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        (staging / RENDER_MARKER).write_text("written by reviewgen render\n", encoding="utf-8")
         for path, text in site.pages.items():
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)

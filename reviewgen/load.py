@@ -19,7 +19,7 @@ from .errors import Problem, ReviewError, display_path
 from .model import PATTERN_HELP, Finding, ReviewFile
 from .review import VERSION_KEYS, Review, ScoredFinding
 from .scoring import Score, VectorError, score_vector, version_of, with_requirements
-from .secretscan import scan_text
+from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text
 from .yamlsource import Document, PathKey, YamlProblem, read_yaml
 
 REVIEW_FILE = "review.yaml"
@@ -487,36 +487,100 @@ def _score_finding(
     return tuple(scores), requirements
 
 
-def _secret_problems(shown: str, text: str, allowed: frozenset[str]) -> list[Problem]:
-    """A credential in review text fails the check; the message does not repeat it."""
-    return [
-        Problem(
-            shown,
-            hit.line,
-            hit.column,
-            f"possible secret ({hit.kind}) starting {hit.value[:4]!r}: remove it, or list "
-            "the redacted or fake text under this finding's 'redacted:'",
-        )
-        for hit in scan_text(text, allowed)
-    ]
+def _secret_message(kind: str, value: str) -> str:
+    # The message names the kind and the first characters only: CI logs are not a
+    # place to repeat a credential.
+    return (
+        f"possible secret ({kind}) starting {value[:4]!r}: remove it, or list the "
+        "redacted or fake text under this finding's 'redacted:'"
+    )
+
+
+def _scan(shown: str, text: str, allowed: frozenset[str]) -> list[Problem]:
+    try:
+        hits = scan_text(text, allowed)
+    except TooManySuspectLines as stop:
+        return [
+            Problem(
+                shown,
+                stop.args[0],
+                1,
+                f"more than {MAX_SUSPECT_LINES} lines look "
+                "like credentials; the secret scan stops here: split the file",
+            )
+        ]
+    return [Problem(shown, h.line, h.column, _secret_message(h.kind, h.value)) for h in hits]
+
+
+def _strings(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield (*path, key), key
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
+
+
+def _secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
+    """Scan the file as written (exact positions); where backslash escapes could join text
+    that the file splits, scan the parsed values too."""
+    problems = _scan(doc.shown, doc.text, allowed)
+    if "\\" not in doc.text:
+        return problems
+    found = {p.message for p in problems}
+    for path, value in _strings(doc.data):
+        try:
+            hits = scan_text(value, allowed)
+        except TooManySuspectLines:
+            continue  # the scan of the file as written has reported it
+        for hit in hits:
+            message = _secret_message(hit.kind, hit.value)
+            if message not in found:
+                found.add(message)
+                problems.append(doc.problem(path, message))
+    return problems
 
 
 def _evidence_secrets(root: Path, value: str, allowed: frozenset[str]) -> list[Problem]:
     path = (root / value).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():
         return []  # reported by the path check
-    try:
-        text = path.read_bytes()[:MAX_EVIDENCE_SCAN].decode("utf-8")
-    except UnicodeDecodeError:
-        return []  # binary attachments are not text a scanner can read
-    return _secret_problems(display_path(path), text, allowed)
+    # Undecodable bytes become U+FFFD: a file need not be UTF-8 to carry a password.
+    text = path.read_bytes()[:MAX_EVIDENCE_SCAN].decode("utf-8", errors="replace")
+    return _scan(display_path(path), text, allowed)
 
 
-def _finding_files(root: Path) -> list[Path]:
+def _finding_files(root: Path, problems: list[Problem]) -> list[Path]:
     folder = root / FINDINGS_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        if not _inside(root, path, problems):
+            continue
+        files.append(path)
+    return files
+
+
+def _inside(root: Path, path: Path, problems: list[Problem]) -> bool:
+    """A review file must really be in the review folder, not a link to somewhere else."""
+    if path.resolve().is_relative_to(root.resolve()):
+        return True
+    problems.append(
+        Problem(
+            display_path(path),
+            1,
+            1,
+            "this file is a link to a file outside the review folder; "
+            "copy the content into the review instead",
+        )
+    )
+    return False
 
 
 def _read(path: Path, problems: list[Problem]) -> Document | None:
@@ -549,11 +613,11 @@ def load_review(root: Path) -> Review:
     review_path = root / REVIEW_FILE
     if not review_path.is_file():
         raise ReviewError([Problem(str(review_path), 1, 1, f"no {REVIEW_FILE} in {root}")])
-    review_doc = _read(review_path, problems)
+    review_doc = _read(review_path, problems) if _inside(root, review_path, problems) else None
     spec = _validate(review_doc, ReviewFile, problems) if review_doc else None
     checker = _Checker(root, review_doc, spec) if review_doc and spec else None
     if review_doc is not None:
-        problems.extend(_secret_problems(review_doc.shown, review_doc.text, frozenset()))
+        problems.extend(_secret_problems(review_doc, frozenset()))
     if checker:
         checker.check_review()
     findings: list[tuple[Document, Finding]] = []
@@ -562,7 +626,7 @@ def load_review(root: Path) -> Review:
     # that cannot be parsed its name): a reference to one of them is not reported again
     # as an "unknown finding".
     invalid_ids: set[str] = set()
-    for path in _finding_files(root):
+    for path in _finding_files(root, problems):
         doc = _read(path, problems)
         finding = _validate(doc, Finding, problems) if doc else None
         if doc is None or finding is None:
@@ -608,7 +672,7 @@ def load_review(root: Path) -> Review:
             continue
         checker.check_finding(doc, finding)
         allowed = frozenset(finding.redacted)
-        problems.extend(_secret_problems(doc.shown, doc.text, allowed))
+        problems.extend(_secret_problems(doc, allowed))
         for attachment in finding.evidence_files:
             problems.extend(_evidence_secrets(root, attachment.path, allowed))
         scores, requirements = _score_finding(doc, spec, finding, problems)

@@ -18,6 +18,7 @@ marked safe, so forgetting a filter cannot open a hole.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import markdown
@@ -118,3 +119,17 @@ def verbatim(text: object, css_class: str = "rg-evidence") -> Markup:
 def attribute(text: object) -> str:
     """A value for an HTML attribute written by a template."""
     return html.escape(str(text), quote=True)
+
+
+def title_text(text: object) -> str:
+    """A title for MkDocs' navigation or a page's front matter.
+
+    Material prints these without escaping (in the navigation, the header and
+    <title>), so the HTML is escaped here; the text reads the same.
+    """
+    return html.escape(" ".join(str(text).split()), quote=True)
+
+
+def front_matter_title(text: object) -> Markup:
+    """`title:` for YAML front matter: escaped as above, then quoted as JSON (valid YAML)."""
+    return Markup(json.dumps(title_text(text)))

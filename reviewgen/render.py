@@ -97,6 +97,7 @@ def make_environment(
         markdown=markup.markdown_block,
         markdown_inline=markup.markdown_inline,
         verbatim=markup.verbatim,
+        front_matter_title=markup.front_matter_title,
         attr=markup.attribute,
         score=_score,
         lower=lambda s: str(s).lower(),

@@ -107,7 +107,6 @@ def test_no_payload_runs_apart_from_titles(sites, serve_dir, page_probe) -> None
     assert visit_all(sites["strict"][0], serve_dir, page_probe) == {}
 
 
-@pytest.mark.xfail(strict=True, reason=TITLE_BUG)
 def test_no_payload_runs_with_payload_titles(sites, serve_dir, page_probe) -> None:
     assert visit_all(sites["hostile"][0], serve_dir, page_probe) == {}
 

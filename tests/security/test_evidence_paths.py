@@ -140,7 +140,6 @@ LINKED_FINDING = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=LINKED_FINDING)
 def test_a_finding_file_linked_from_outside_the_review_is_not_published(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     shutil.rmtree(project / "reviews")

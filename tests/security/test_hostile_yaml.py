@@ -135,7 +135,6 @@ CASES: dict[str, Case] = {
     "over-ten-megabytes": Case(huge_description(MAX_BYTES + 1)),
     "ten-megabytes-of-keywords": Case(
         huge_description(MAX_BYTES, words="the api_key rotation is in the runbook "),
-        xfail=SLOW_SCAN,
     ),
     "random-binary": Case(lambda: random.Random(20250430).randbytes(64 * 1024)),
     "latin-1": Case(lambda: valid_finding_text().replace("XX-01\n", "Café\n", 1).encode("latin-1")),

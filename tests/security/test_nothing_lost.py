@@ -258,16 +258,29 @@ def test_a_successful_render_replaces_the_old_output(
     projects: Projects, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    (out / "docs").mkdir(parents=True)
+    monkeypatch.chdir(projects.good)
+    assert main(["render", "--out", str(out)]) == 0
     (out / "marker.txt").write_text("the previous output\n", encoding="utf-8")
     (out / "docs" / "stale.md").write_text("# stale\n", encoding="utf-8")
-    monkeypatch.chdir(projects.good)
     assert main(["render", "--out", str(out)]) == 0
     assert not (out / "marker.txt").exists()
     assert not (out / "docs" / "stale.md").exists()
     assert (out / "mkdocs.yml").is_file()
     assert (out / "docs" / SLUG / "findings" / "hv-01.md").is_file()
     assert leftovers(tmp_path, "out") == []
+
+
+def test_render_never_replaces_a_folder_it_did_not_write(
+    projects: Projects, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file\n", encoding="utf-8")
+    before = digest(out)
+    monkeypatch.chdir(projects.good)
+    assert main(["render", "--out", str(out)]) == 2
+    assert digest(out) == before
+    assert leftovers(tmp_path, "precious") == []
 
 
 # ----- determinism -------------------------------------------------------------------

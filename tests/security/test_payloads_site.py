@@ -140,7 +140,6 @@ def test_pages_are_inert_apart_from_titles(sites: dict[str, tuple[Path, Placemen
     assert problems == {}
 
 
-@pytest.mark.xfail(strict=True, reason=TITLE_BUG)
 def test_pages_are_inert_with_payload_titles(sites: dict[str, tuple[Path, Placement]]) -> None:
     problems = audit_site(sites["hostile"][0] / "site", sites["twin"][0] / "site")
     assert problems == {}

@@ -166,12 +166,6 @@ def test_one_secret_base_is_clean_but_for_the_token(
     assert err.count("possible secret") == 1 and "(GitHub Token)" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the redacted: allow-list compares detect-secrets' reported value, which for a "
-    "GitHub token is only its capture group 'ghp': any redacted text containing 'ghp' "
-    "(a fake token) lets every real GitHub token in the finding through",
-)
 def test_a_fake_token_listed_as_redacted_does_not_allow_a_real_one(
     cwd: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -184,11 +178,6 @@ def test_a_fake_token_listed_as_redacted_does_not_allow_a_real_one(
     assert status == 1 and "(GitHub Token)" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a private key is reported as 'BEGIN RSA PRIVATE KEY', so a redacted fake key "
-    "block lets every real private key in the finding and its evidence files through",
-)
 def test_a_fake_private_key_listed_as_redacted_does_not_allow_a_real_one(
     cwd: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -199,12 +188,6 @@ def test_a_fake_private_key_listed_as_redacted_does_not_allow_a_real_one(
     assert status == 1 and "(Private Key)" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load._evidence_secrets skips an evidence file that is not valid UTF-8 "
-    "('binary attachments'), so one latin-1 character hides every password in a text "
-    "file, which the build then publishes",
-)
 def test_a_non_utf8_evidence_file_is_still_scanned(
     cwd: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,12 +203,6 @@ def test_a_non_utf8_evidence_file_is_still_scanned(
         pytest.param(GITHUB_TOKEN.replace("g", "\\x67", 1), id="escape"),
         pytest.param(GITHUB_TOKEN[:20] + "\\\n  " + GITHUB_TOKEN[20:], id="line-continuation"),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="the secret scan reads the raw file text, not the values YAML makes of it: in a "
-    'double-quoted string an escape ("\\x67hp_...") or an escaped line break splits the '
-    "token in the file while the published value holds it whole",
 )
 def test_yaml_escapes_do_not_hide_a_secret(
     written: str, cwd: Path, capsys: pytest.CaptureFixture[str]
