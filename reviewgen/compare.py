@@ -15,7 +15,7 @@ from typing import Any
 
 from .graph import StateGraph, build_state_graph
 from .model import DELTAS, SEVERITY_ORDER
-from .reach import AttackGraph, Reach, closure, readable, requirement_node
+from .reach import AttackGraph, Reach, closure
 from .review import VERSION_ORDER, Review
 
 BANDS = ("Critical", "High", "Medium", "Low", "None")
@@ -44,7 +44,8 @@ def _entry_point(context: StateContext, reach: Reach) -> dict[str, Any]:
     graph = context.graph
     services = set(graph.services)
     controlled = reach.assets("control")
-    read = readable(graph, controlled) | reach.assets("read")
+    # Control gives read (and C-only edges give read) as zero-cost moves of the search.
+    read = reach.assets("read")
     footholds = reach.assets("foothold") - controlled
 
     def fewest(kind: str, asset: str) -> int | None:
@@ -87,45 +88,34 @@ def _choke_points(
     context: StateContext,
     entry_points: list[str],
     fixed: frozenset[str],
-    baseline: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Findings whose fix alone cuts the most reach, ranked by structure, not CVSS."""
-    candidates: set[str] = set()
+    graph = context.graph
+    services = set(graph.services)
+    jewels = set(graph.crown_jewels)
+    cuts: dict[str, dict[str, dict[str, list[str]]]] = {}
     for entry in entry_points:
-        reached = context.attack_graph.attack(entry, fixed).distance
-        for step in context.graph.steps:
-            if requirement_node(step.requires) in reached and not step.findings & fixed:
-                candidates |= step.findings
-    ranked = []
-    for finding in sorted(candidates):
-        cut: dict[str, dict[str, list[str]]] = {}
-        totals = Counter[str]()
-        for entry in entry_points:
-            after = _entry_point(context, context.attack_graph.attack(entry, fixed | {finding}))
-            before = baseline[entry]
-            lost = {
-                "controlled": [a for a in before["controlled"] if a not in after["controlled"]],
-                "read": [a for a in before["read"] if a not in after["read"]],
-                "crown_jewels": [
-                    j
-                    for j, n in before["min_findings"].items()
-                    if n is not None and after["min_findings"][j] is None
-                ],
+        reach = context.attack_graph.attack(entry, fixed)
+        for finding, lost in context.attack_graph.losses(reach, fixed).items():
+            controlled = {a for kind, a in lost if kind == "control"}
+            read = {a for kind, a in lost if kind == "read"}
+            cut = {
+                "controlled": _ordered(graph, controlled & services),
+                "read": _ordered(graph, read & services),
+                "crown_jewels": _ordered(graph, controlled & jewels),
             }
-            if any(lost.values()):
-                cut[entry] = lost
-                for key, values in lost.items():
-                    totals[key] += len(values)
-        if cut:
-            ranked.append(
-                {
-                    "finding": finding,
-                    "crown_jewels_cut": totals["crown_jewels"],
-                    "services_cut": totals["controlled"],
-                    "reads_cut": totals["read"],
-                    "entry_points": cut,
-                }
-            )
+            if any(cut.values()):
+                cuts.setdefault(finding, {})[entry] = cut
+    ranked = [
+        {
+            "finding": finding,
+            "crown_jewels_cut": sum(len(c["crown_jewels"]) for c in per_entry.values()),
+            "services_cut": sum(len(c["controlled"]) for c in per_entry.values()),
+            "reads_cut": sum(len(c["read"]) for c in per_entry.values()),
+            "entry_points": per_entry,
+        }
+        for finding, per_entry in cuts.items()
+    ]
     ranked.sort(key=_choke_rank)
     return ranked
 
@@ -182,7 +172,7 @@ def _state_figures(
         "severity_counts": severity_counts(review, graph.state),
     }
     if with_choke_points:
-        figures["choke_points"] = _choke_points(context, entry_points, fixed, reach)
+        figures["choke_points"] = _choke_points(context, entry_points, fixed)
     return figures
 
 

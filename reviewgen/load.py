@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,11 +179,11 @@ class _Checker:
         self.problems.append(doc.problem(path, message, key=key))
 
     def known(
-        self, doc: Document, path: PathKey, value: str, choices: Iterable[str], what: str
+        self, doc: Document, path: PathKey, value: str, choices: Collection[str], what: str
     ) -> bool:
-        options = sorted(set(choices))
-        if value in options:
+        if value in choices:
             return True
+        options = sorted(set(choices))
         close = difflib.get_close_matches(value, options, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         if not options:

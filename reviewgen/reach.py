@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -46,16 +45,6 @@ def closure(graph: StateGraph, grant: str) -> dict[str, frozenset[str]]:
         mask = masks[mapping[asset]]
         result[asset] = frozenset(a for a, i in index.items() if mask >> i & 1)
     return result
-
-
-def readable(graph: StateGraph, controlled: Iterable[str]) -> set[str]:
-    """What control of `controlled` lets an attacker read: C edges go one step further."""
-    held = set(controlled)
-    read = set(held)
-    for edge in graph.edges:
-        if edge.source in held and "C" in edge.grants:
-            read.add(edge.target)
-    return read
 
 
 @dataclass(frozen=True)
@@ -122,6 +111,19 @@ class AttackGraph:
         self.steps_from: dict[Node, list[Step]] = {}
         for step in graph.steps:
             self.steps_from.setdefault(requirement_node(step.requires), []).append(step)
+        # Every way into a position, for the loss computation below.
+        self.incoming: dict[Node, list[tuple[Node, Step | None]]] = {}
+        for source, targets in self.moves.items():
+            for target, _ in targets:
+                self.incoming.setdefault(target, []).append((source, None))
+        for source, steps in self.steps_from.items():
+            for step in steps:
+                for target in self.step_targets(step):
+                    self.incoming.setdefault(target, []).append((source, step))
+
+    @staticmethod
+    def step_targets(step: Step) -> list[Node]:
+        return [(step.gains, asset) for asset in step.targets]
 
     def attack(self, entry: str, fixed: frozenset[str] = frozenset()) -> Reach:
         """0-1 BFS from `entry`, with the findings in `fixed` treated as closed."""
@@ -144,11 +146,56 @@ class AttackGraph:
             for step in self.steps_from.get(node, ()):
                 if step.findings & fixed:
                     continue
-                gained = "control" if step.gains == "control" else step.gains
-                for asset in step.targets:
-                    target = (gained, asset)
+                for target in self.step_targets(step):
                     if distance.get(target, here + 2) > here + 1:
                         distance[target] = here + 1
                         previous[target] = (node, step)
                         queue.append(target)
         return Reach(distance, previous)
+
+    def losses(self, reach: Reach, fixed: frozenset[str]) -> dict[str, set[Node]]:
+        """For each finding, the positions `reach` loses if that finding alone is also fixed.
+
+        Exact, without a search per finding: a position can only be lost if its route in
+        the search tree uses a step the finding enables, so only that subtree is checked;
+        a position in it is kept if any edge the fix leaves open leads into it from a
+        position that stays reached.
+        """
+        children: dict[Node, list[Node]] = {}
+        roots: dict[str, list[Node]] = {}
+        for node, (parent, step) in reach.previous.items():
+            children.setdefault(parent, []).append(node)
+            if step is not None:
+                for finding in step.findings:
+                    roots.setdefault(finding, []).append(node)
+        result: dict[str, set[Node]] = {}
+        for finding, starts in roots.items():
+            closed = fixed | {finding}
+            subtree: set[Node] = set()
+            stack = list(starts)
+            while stack:
+                node = stack.pop()
+                if node not in subtree:
+                    subtree.add(node)
+                    stack.extend(children.get(node, ()))
+            kept = [
+                node for node in subtree
+                if any(source in reach.distance and source not in subtree
+                       and (step is None or not step.findings & closed)
+                       for source, step in self.incoming.get(node, ()))
+            ]  # fmt: skip
+            rescued = set(kept)
+            while kept:
+                node = kept.pop()
+                following = [target for target, _ in self.moves.get(node, ())]
+                for step in self.steps_from.get(node, ()):
+                    if not step.findings & closed:
+                        following += self.step_targets(step)
+                for target in following:
+                    if target in subtree and target not in rescued:
+                        rescued.add(target)
+                        kept.append(target)
+            lost = subtree - rescued
+            if lost:
+                result[finding] = lost
+        return result

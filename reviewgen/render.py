@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -91,6 +92,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a template edit triggers a whole new build anyway
+        extensions=["jinja2.ext.do"],
     )
     env.filters.update(
         md=markup.inline,
@@ -123,6 +125,7 @@ class PageContext:
         self.figures = figures
         self.prefix = prefix
         self.page = ""
+        self._depends: dict[str, dict[str, list[str]]] = {}
 
     def link(self, target: str) -> str:
         """A relative link from the page being rendered to `target` (a review page path)."""
@@ -141,6 +144,61 @@ class PageContext:
         href = quote(self.link(target), safe="/")
         text = markup.inline(label if label is not None else target.rsplit("/", 1)[-1])
         return Markup(f"[{text}](<{href}>)")
+
+    # Lookups templates would otherwise compute with nested loops (quadratic in Jinja).
+
+    def blast_union(self, state: str, ids: list[str]) -> list[str]:
+        """Services controlled by design by any of `ids` in `state`, in estate order."""
+        radius = self.figures["states"][state]["blast_radius"]
+        union = {service for asset in ids for service in radius.get(asset, [])}
+        return [a for a in radius if a in union]
+
+    @cached_property
+    def _service_counts(self) -> dict[str, int]:
+        spec = self.review.spec
+        return {
+            s.id: sum(1 for a in spec.assets if a.kind == "service" and s.id in a.placement)
+            for s in spec.states
+        }
+
+    def service_count(self, state: str) -> int:
+        return self._service_counts[state]
+
+    @cached_property
+    def citations(self) -> dict[str, int]:
+        """How many findings cite each framework."""
+        counts = dict.fromkeys((f.id for f in self.review.spec.frameworks), 0)
+        for scored in self.review.findings:
+            for framework in {r.framework for r in scored.finding.references}:
+                counts[framework] = counts.get(framework, 0) + 1
+        return counts
+
+    @cached_property
+    def cve_index(self) -> list[tuple[str, Any, list[str]]]:
+        """Every CVE cited: (id, its first record, the findings citing it), by id."""
+        first: dict[str, Any] = {}
+        cited_by: dict[str, list[str]] = {}
+        for scored in self.review.findings:
+            for cve in scored.finding.cves:
+                first.setdefault(cve.id, cve)
+                if scored.id not in cited_by.setdefault(cve.id, []):
+                    cited_by[cve.id].append(scored.id)
+        return [(cve_id, first[cve_id], cited_by[cve_id]) for cve_id in sorted(first)]
+
+    def depends_on(self, state: str) -> dict[str, list[str]]:
+        """For each service, the other assets whose failure can stop it in `state`."""
+        if state not in self._depends:
+            self._depends[state] = self._dependencies(state)
+        return self._depends[state]
+
+    def _dependencies(self, state: str) -> dict[str, list[str]]:
+        radius = self.figures["states"][state]["availability_radius"]
+        result: dict[str, list[str]] = {}
+        for asset, stops in radius.items():
+            for service in stops:
+                if service != asset:
+                    result.setdefault(service, []).append(asset)
+        return result
 
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from cvss import CVSS2, CVSS3, CVSS4, CVSSError, constants2, constants3, constants4
@@ -98,6 +99,7 @@ def version_of(vector: str) -> Version:
     return "2.0"
 
 
+@cache
 def _tables(version: Version) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     module: Any = {"2.0": constants2, "3.0": constants3, "3.1": constants3, "4.0": constants4}
     constants = module[version]

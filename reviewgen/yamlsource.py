@@ -36,6 +36,7 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Everything YAML does not accept as printable (PyYAML's Reader.NON_PRINTABLE): C0 and C1
 # controls except tab/newline/CR/NEL, DEL, surrogates, U+FFFE and U+FFFF.
 _CONTROL = re.compile(r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -102,11 +103,13 @@ class _Builder:
             self.fail(event.start_mark, f"tags such as {shown} are not supported; remove the tag")
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
+        if event.style or event.tag == "!":
+            return event.value  # quoted or block scalars are always text
         tag: str = self.resolver.resolve(  # type: ignore[no-untyped-call]
             yaml.ScalarNode, event.value, event.implicit
         )
-        if event.tag == "!" or tag not in _SCALAR_TAGS:
-            tag = "tag:yaml.org,2002:str"
+        if tag == _STR or tag not in _SCALAR_TAGS:
+            return event.value  # the constructor would return the text unchanged
         node = yaml.ScalarNode(tag, event.value, None, None, event.style)
         try:
             return self.constructor.yaml_constructors[tag](self.constructor, node)
