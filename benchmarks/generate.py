@@ -294,7 +294,7 @@ def build_estate(rng: random.Random, total: int) -> Estate:
     infra = sum(hosts_per) + n_managers + n_storage + n_switches
     n_services = total - infra
     if n_services < 10:
-        raise ValueError(f"{total} assets leave too few services; use at least 50")
+        raise ValueError(f"{total} assets leave too few services; use 50 or more")
 
     def add(asset: dict[str, Any]) -> None:
         est.assets.append(asset)

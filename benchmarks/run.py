@@ -77,7 +77,10 @@ def assets_for(findings: int) -> int:
 
 
 def _child(argv: list[str]) -> int:
-    """`run.py _stage STAGE ROOT RESULT [OUT CONFIG]`: run one stage, write JSON to RESULT."""
+    """`run.py _stage STAGE ROOT RESULT [OUT CONFIG [TEMPLATES]]`: run one stage.
+
+    Writes the stage's own measurements as JSON to RESULT.
+    """
     stage, root, result = argv[0], Path(argv[1]), Path(argv[2])
     data: dict[str, Any] = {}
     if stage == "load":
@@ -115,7 +118,10 @@ def _child(argv: list[str]) -> int:
 
         build.build_site = timed  # render_to_folder looks it up at call time
         start = time.perf_counter()
-        status = cli.main(["render", str(root), "--out", out, "--config", config])
+        command = ["render", str(root), "--out", out, "--config", config]
+        if len(argv) > 5:  # the project's copy of the templates, as the full build uses
+            command += ["--templates", argv[5]]
+        status = cli.main(command)
         data["render_to_folder_seconds"] = time.perf_counter() - start
         if status != 0:
             return status
@@ -218,6 +224,7 @@ class SizeResult:
     site_bytes: int | None = None
     finding_pages: int = 0
     finding_page_bytes: float | None = None
+    finding_page_max_bytes: int | None = None
     search_index_bytes: int | None = None
 
     def seconds(self, stage: str, cpu: bool = False) -> float | None:
@@ -265,7 +272,15 @@ def bench_size(n: int, base: Path, seed: int, repeat: int, timeout: float) -> Si
         (
             "render",
             lambda: _python_stage(
-                "render", [str(root), str(standalone), str(project / "mkdocs.yml")], work, timeout
+                "render",
+                [
+                    str(root),
+                    str(standalone),
+                    str(project / "mkdocs.yml"),
+                    str(project / "templates"),
+                ],
+                work,
+                timeout,
             ),
         ),
         ("full", lambda: _mkdocs(project / "mkdocs.yml", full_site, work / "full.log", timeout)),
@@ -291,7 +306,9 @@ def bench_size(n: int, base: Path, seed: int, repeat: int, timeout: float) -> Si
         pages = list((full_site / slug / "findings").glob("*/index.html"))
         result.finding_pages = len(pages)
         if pages:
-            result.finding_page_bytes = sum(p.stat().st_size for p in pages) / len(pages)
+            sizes = [p.stat().st_size for p in pages]
+            result.finding_page_bytes = sum(sizes) / len(sizes)
+            result.finding_page_max_bytes = max(sizes)
         index = full_site / "search" / "search_index.json"
         result.search_index_bytes = index.stat().st_size if index.is_file() else None
     return result
@@ -310,6 +327,26 @@ def _load() -> str:
 
 def _s(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
+
+
+def _revision() -> str:
+    """The commit, and which files differ from it (read-only: no index refresh, no lock)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=10, env=env
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("diff", "--name-only", "HEAD").split()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if commit and changed:
+        commit += f" + uncommitted changes in {', '.join(changed)}"
+    return commit
 
 
 def machine_info(load_at_start: str | None = None) -> list[str]:
@@ -340,7 +377,9 @@ def machine_info(load_at_start: str | None = None) -> list[str]:
         except Exception:
             versions.append(f"{package} ?")
     load = load_at_start or _load()
+    revision = _revision()
     return [
+        f"- reviewgen at {revision or 'unknown revision'}",
         f"- CPU: {model}, {os.cpu_count()} cores ({usable} usable){memory}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
         f"{platform.system()} {platform.release()}",
@@ -485,6 +524,8 @@ def report(
         if r.search_index_bytes:
             extras.append(f"search_index.json {r.search_index_bytes / MB:.1f} MB")
         extras.append(f"{r.finding_pages} finding pages")
+        if r.finding_page_max_bytes:
+            extras.append(f"largest finding page {r.finding_page_max_bytes / 1024:.0f} KB")
         lines.append(f"- N={r.findings}: " + ", ".join(extras))
         for name, measure in r.stages.items():
             if not measure.ok:

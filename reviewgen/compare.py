@@ -29,15 +29,32 @@ class StateContext:
     attack_graph: AttackGraph
     control: dict[str, frozenset[str]]
     availability: dict[str, frozenset[str]]
+    design: dict[str, Any]
+    """Figures that depend on design only, the same in every what-if: computed once."""
 
 
 def _context(review: Review, state: str) -> StateContext:
     graph = build_state_graph(review, state)
-    return StateContext(graph, AttackGraph(graph), closure(graph, "I"), closure(graph, "A"))
+    control, availability = closure(graph, "I"), closure(graph, "A")
+    services = set(graph.services)
+    design = {
+        "single_points_of_total_compromise": [
+            a for a in graph.assets if services and services <= control[a]
+        ],
+        "blast_radius": {a: _ordered(graph, control[a] & services) for a in graph.assets},
+        "blast_radius_infrastructure": {
+            a: _ordered(graph, control[a] - services - {a}) for a in graph.assets
+        },
+        "availability_radius": {
+            a: _ordered(graph, availability[a] & services) for a in graph.assets
+        },
+    }
+    return StateContext(graph, AttackGraph(graph), control, availability, design)
 
 
 def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> list[str]:
-    return [a for a in graph.assets if a in assets]
+    """Assets in the order the review lists them."""
+    return sorted(assets, key=graph.position.__getitem__)
 
 
 def _entry_point(context: StateContext, reach: Reach) -> dict[str, Any]:
@@ -154,20 +171,10 @@ def _state_figures(
     review: Review, context: StateContext, fixed: frozenset[str], with_choke_points: bool
 ) -> dict[str, Any]:
     graph = context.graph
-    services = set(graph.services)
     entry_points = [e.id for e in review.spec.entry_points]
-    blast = {a: _ordered(graph, context.control[a] & services) for a in graph.assets}
-    spotc = [a for a in graph.assets if services and services <= context.control[a]]
     reach = _reach_summary(context, entry_points, fixed)
     figures: dict[str, Any] = {
-        "single_points_of_total_compromise": spotc,
-        "blast_radius": blast,
-        "blast_radius_infrastructure": {
-            a: _ordered(graph, context.control[a] - services - {a}) for a in graph.assets
-        },
-        "availability_radius": {
-            a: _ordered(graph, context.availability[a] & services) for a in graph.assets
-        },
+        **context.design,
         "entry_points": reach,
         "severity_counts": severity_counts(review, graph.state),
     }

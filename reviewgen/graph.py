@@ -9,6 +9,7 @@ rest. Attack steps come from the findings that carry them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .review import Review
 
@@ -51,6 +52,11 @@ class StateGraph:
     steps: tuple[Step, ...]
     assumed: dict[str, str]
     """Entry points that start from an assumed breach, with the position they assume."""
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each asset's place in the review's list, for ordering sets of assets."""
+        return {asset: index for index, asset in enumerate(self.assets)}
 
 
 def _expand(target: str | list[str], groups: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

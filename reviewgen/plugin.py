@@ -98,10 +98,11 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             # theme's own assets, not yet classified, must still be published.
             if theme_file.inclusion == InclusionLevel.UNDEFINED:
                 theme_file.inclusion = InclusionLevel.INCLUDED
-        generated = [
-            (path, text.encode(), path in self.site.not_in_nav)
-            for path, text in self.site.pages.items()
-        ] + [(path, content, False) for path, content in self.site.files.items()]
+        site, self.site = self.site, None  # the files hold the content from here on
+        generated: list[tuple[str, str | bytes, bool]] = [
+            (path, text, path in site.not_in_nav) for path, text in site.pages.items()
+        ]
+        generated += [(path, content, False) for path, content in site.files.items()]
         for path, content, hidden in generated:
             # The source folder itself is excluded from the site; a generated file
             # (such as a referenced evidence file) takes the place of the original.

@@ -40,10 +40,19 @@ def closure(graph: StateGraph, grant: str) -> dict[str, frozenset[str]]:
             mask |= masks[successor]
         masks[component] = mask
     mapping = dag.graph["mapping"]
+    names = list(graph.assets)
+    members: dict[int, frozenset[str]] = {}
     result: dict[str, frozenset[str]] = {}
     for asset in graph.assets:
-        mask = masks[mapping[asset]]
-        result[asset] = frozenset(a for a, i in index.items() if mask >> i & 1)
+        component = mapping[asset]
+        if component not in members:
+            mask, found = masks[component], []
+            while mask:  # one pass per set bit, not per asset
+                lowest = mask & -mask
+                found.append(names[lowest.bit_length() - 1])
+                mask ^= lowest
+            members[component] = frozenset(found)
+        result[asset] = members[component]
     return result
 
 
