@@ -12,12 +12,11 @@ from __future__ import annotations
 import gzip
 import html
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from sitehelpers import ROOT, copy_project, mkdocs
+from sitehelpers import ROOT, copy_project, git, mkdocs, with_bare_remote
 
 from reviewgen.cli import main
 
@@ -26,11 +25,6 @@ EXAMPLE = ROOT / "reviews" / SLUG
 FORBIDDEN = ["A. Example", "B. Sample", "esx01", "esx02", "vcsa01", "nfs01", "Northwind"]
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\d.])")
 TAG = re.compile(r"<[^>]*>")
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
-    return result.stdout
 
 
 def normal(text: str) -> str:
@@ -96,16 +90,7 @@ def unpublishable(tmp_path: Path) -> Path:
     text = review.read_text(encoding="utf-8")
     assert "  publishable: true\n" in text
     review.write_text(text.replace("  publishable: true\n", "  publishable: false\n"), "utf-8")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", str(remote))
-    git(project, "init", "--quiet", "-b", "main")
-    git(project, "config", "user.name", "Review Bot")
-    git(project, "config", "user.email", "bot@example.invalid")
-    git(project, "remote", "add", "origin", str(remote))
-    git(project, "add", ".")
-    git(project, "commit", "--quiet", "-m", "sources")
-    git(project, "push", "--quiet", "origin", "main")
-    return project
+    return with_bare_remote(project, tmp_path / "remote.git")
 
 
 def test_the_raw_example_would_leak(tmp_path: Path) -> None:

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from sitehelpers import mkdocs
+from sitehelpers import git, mkdocs, with_bare_remote
 
 SLUG = "northwind-consolidation"
 
 
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                            text=True)
-    return result.stdout
 
 
 def test_gh_deploy_to_a_local_bare_repository(project: Path, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", str(remote))
-    git(project, "init", "--quiet", "-b", "main")
-    git(project, "config", "user.name", "Review Bot")
-    git(project, "config", "user.email", "bot@example.invalid")
-    git(project, "remote", "add", "origin", str(remote))
-    git(project, "add", ".")
-    git(project, "commit", "--quiet", "-m", "sources")
-    git(project, "push", "--quiet", "origin", "main")
+    with_bare_remote(project, remote)
 
     mkdocs(project, "gh-deploy", "--force")
 
