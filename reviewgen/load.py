@@ -705,10 +705,3 @@ def load_reviews(roots: Iterable[Path]) -> list[Review]:
     if problems:
         raise ReviewError(problems)
     return reviews
-
-
-def iter_problems(roots: Iterable[Path]) -> Iterator[Problem]:
-    try:
-        load_reviews(roots)
-    except ReviewError as err:
-        yield from err.problems

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts, markup
-from .review import Review, ScoredFinding
+from .review import Review
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -273,7 +273,3 @@ def render_review(
         )
         hidden.add(f"{prefix}/{path}")
     return pages, nav, hidden
-
-
-def findings_sorted(review: Review) -> list[ScoredFinding]:
-    return review.by_severity()

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .model import SEVERITY_ORDER, Asset, Finding, ReviewFile
-from .scoring import SEVERITIES, Score
+from .scoring import Score
 
 #: Preferred display order of CVSS versions.
 VERSION_ORDER = ("4.0", "3.1", "3.0", "2.0")
@@ -84,6 +84,3 @@ class Review:
             return (-f.severity_rank(primary), -(headline.score if headline else 0.0), f.id)
 
         return sorted(self.findings, key=rank)
-
-
-__all__ = ["SEVERITIES", "VERSION_KEYS", "VERSION_ORDER", "Review", "ScoredFinding"]
