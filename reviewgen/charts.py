@@ -15,6 +15,10 @@ from markupsafe import Markup
 from .review import Review
 
 BANDS = ("Critical", "High", "Medium", "Low", "None")
+#: Beyond these sizes a picture stops informing (and a matrix grows with the square of the
+#: estate): charts show the largest rows and say how many they leave out.
+MAX_ROWS = 40
+MAX_MATRIX_COLUMNS = 80
 FONT = 'font-family="inherit" font-size="12"'
 #: Drawn size relative to the viewBox, so 12-unit text reads like body text; CSS
 #: shrinks a figure wider than the page (max-width: 100%, height: auto).
@@ -102,6 +106,13 @@ def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str,
         if any(len(figures["states"][s]["blast_radius"].get(a.id, [])) > 1 for s in states)
     ]
     services = sum(1 for a in review.spec.assets if a.kind == "service") or 1
+    if len(rows) > MAX_ROWS:
+        widest = {
+            a: max(len(figures["states"][s]["blast_radius"].get(a, [])) for s in states)
+            for a in rows
+        }
+        kept = set(sorted(rows, key=lambda a: -widest[a])[:MAX_ROWS])
+        rows = [a for a in rows if a in kept]
     label_width, bar_width, bar, gap = 170, 380, 12, 10
     per_row = bar * len(states) + gap
     body = []
@@ -149,6 +160,13 @@ def control_matrix(review: Review, figures: dict[str, Any], state: str) -> Marku
         a.id for a in review.spec.assets if a.kind == "service" and a.id in data["blast_radius"]
     ]
     rows = [a for a, radius in data["blast_radius"].items() if len(radius) > 1]
+    if len(services) > MAX_MATRIX_COLUMNS or len(rows) > MAX_ROWS:
+        return Markup(
+            f'\n<p class="rg-muted">The control matrix is drawn for estates of up to '
+            f"{MAX_MATRIX_COLUMNS} services and {MAX_ROWS} controlling assets; this state has "
+            f"{len(services)} and {len(rows)}. The blast-radius figures above list what each "
+            "asset controls.</p>\n"
+        )
     cell, label_width, top = 18, 150, 80
     width = label_width + cell * len(services) + 10
     height = top + cell * max(len(rows), 1) + 10
