@@ -36,6 +36,21 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
+def golden(update_goldens: bool) -> Callable[[Path, str], None]:
+    """``golden(path, actual)``: compare with a golden file (rewrite it with --update-goldens)."""
+
+    def check(expected: Path, actual: str) -> None:
+        if update_goldens:
+            expected.parent.mkdir(parents=True, exist_ok=True)
+            expected.write_text(actual, encoding="utf-8")
+        elif not expected.is_file():
+            pytest.fail(f"{expected} is missing; run pytest with --update-goldens to create it")
+        assert actual == expected.read_text(encoding="utf-8")
+
+    return check
+
+
+@pytest.fixture(scope="session")
 def example_dir() -> Path:
     """The committed example review (read-only for tests)."""
     assert (EXAMPLE / "review.yaml").is_file(), EXAMPLE

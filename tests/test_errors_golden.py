@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,7 @@ def test_error_golden(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    update_goldens: bool,
+    golden: Callable[[Path, str], None],
 ) -> None:
     build_case(case, tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -169,12 +170,7 @@ def test_error_golden(
     for phrase in REQUIRED[case]:
         assert phrase in err, f"{phrase!r} missing from:\n{err}"
 
-    expected = GOLDEN / case / "expected.txt"
-    if update_goldens:
-        expected.write_text(err, encoding="utf-8")
-    elif not expected.is_file():
-        pytest.fail(f"{expected} is missing; run pytest with --update-goldens to create it")
-    assert err == expected.read_text(encoding="utf-8")
+    golden(GOLDEN / case / "expected.txt", err)
 
 
 def test_several_problems_are_reported_in_one_run(

@@ -5,6 +5,7 @@ Refresh with `pytest --update-goldens` and read the diff: it is the report's cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,10 @@ def site(example_dir: Path) -> Site:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_rendered_page_matches_golden(site: Site, page: str, update_goldens: bool) -> None:
-    golden = GOLDEN / page
-    if update_goldens:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(site.pages[page], encoding="utf-8")
-    assert site.pages[page] == golden.read_text(encoding="utf-8")
+def test_rendered_page_matches_golden(
+    site: Site, page: str, golden: Callable[[Path, str], None]
+) -> None:
+    golden(GOLDEN / page, site.pages[page])
 
 
 def test_derived_requirements_are_said_on_the_page(site: Site) -> None:

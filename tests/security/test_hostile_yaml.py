@@ -259,7 +259,7 @@ def test_a_valid_ten_megabyte_finding_is_read_within_the_bound(
     ],
 )
 def test_hostile_file_is_refused_quickly_and_located(
-    case: str, base_review: Path, tmp_path: Path, update_goldens: bool
+    case: str, base_review: Path, tmp_path: Path, golden: Callable[[Path, str], None]
 ) -> None:
     review = tmp_path / case
     shutil.copytree(base_review, review)
@@ -287,10 +287,4 @@ def test_hostile_file_is_refused_quickly_and_located(
     assert run.peak_rss < RSS_LIMIT, f"peak RSS {run.peak_rss / 2**20:.0f} MB"
 
     shown = run.stderr.replace(str(tmp_path), "<tmp>")
-    expected = GOLDEN / f"{case}.txt"
-    if update_goldens:
-        expected.parent.mkdir(parents=True, exist_ok=True)
-        expected.write_text(shown, encoding="utf-8")
-    elif not expected.is_file():
-        pytest.fail(f"{expected} is missing; run pytest with --update-goldens to create it")
-    assert shown == expected.read_text(encoding="utf-8")
+    golden(GOLDEN / f"{case}.txt", shown)

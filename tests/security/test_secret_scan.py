@@ -12,6 +12,7 @@ The xfail tests are ways a secret still reaches the site unflagged (see their re
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_each_secret_is_located_and_not_repeated(
-    cwd: Path, capsys: pytest.CaptureFixture[str], update_goldens: bool
+    cwd: Path, capsys: pytest.CaptureFixture[str], golden: Callable[[Path, str], None]
 ) -> None:
     review = write_secret_review(cwd / "secrets")
     status, out, err = run_check(capsys, "secrets")
@@ -119,12 +120,7 @@ def test_each_secret_is_located_and_not_repeated(
     assert {line.split(": remove it")[0] for line in lines[:-1]} == expected
     assert lines[-1] == "4 problems found"
     assert_no_secret_repeated(err)
-    if update_goldens:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(err, encoding="utf-8")
-    elif not GOLDEN.is_file():
-        pytest.fail(f"{GOLDEN} is missing; run pytest with --update-goldens to create it")
-    assert err == GOLDEN.read_text(encoding="utf-8")
+    golden(GOLDEN, err)
 
 
 def test_the_same_texts_listed_as_redacted_pass(
