@@ -21,6 +21,7 @@ from .load import load_reviews
 from .markup import title_text
 from .redact import profile_named, redact
 from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
+from .review import Review
 
 ASSETS = "assets"
 
@@ -48,13 +49,25 @@ def _evidence(review_root: Path, paths: list[str]) -> dict[str, bytes]:
     return files
 
 
-def unpublishable(roots: list[Path]) -> list[str]:
-    """Reviews whose review.yaml does not say `publishable: true`, as 'slug (classification)'."""
-    return [
+class NotPublishable(UsageError):
+    """A publishing build met a review not marked publishable, with no redaction profile."""
+
+
+def _refuse_unpublishable(reviews: list[Review]) -> None:
+    refused = [
         f"{r.slug} (classified {r.spec.review.classification!r})"
-        for r in load_reviews(roots)
+        for r in reviews
         if not r.spec.review.publishable
     ]
+    if refused:
+        raise NotPublishable(
+            "reviewgen refuses to publish reviews not marked publishable: "
+            + ", ".join(refused)
+            + ". Publish a redacted edition instead: "
+            "REVIEWGEN_PROFILE=public mkdocs gh-deploy (or set profile: public "
+            "under the reviewgen plugin in mkdocs.yml), or set "
+            "review.publishable: true once the review may be public as it is."
+        )
 
 
 def build_site(
@@ -62,9 +75,14 @@ def build_site(
     templates: Path | None = None,
     overrides: Path | None = None,
     profile: str | None = None,
+    publishing: bool = False,
 ) -> Site:
+    """Everything the site holds; `publishing` refuses unpublishable reviews without a profile."""
     chosen = profile_named(profile)
-    reviews = [redact(review, chosen) for review in load_reviews(roots)]
+    loaded = load_reviews(roots)
+    if publishing and chosen is None:
+        _refuse_unpublishable(loaded)
+    reviews = [redact(review, chosen) for review in loaded]
     env = make_environment(overrides, templates)
     site = Site()
     summaries = []

@@ -23,12 +23,10 @@ BANDS = ("Critical", "High", "Medium", "Low", "None")
 
 @dataclass(frozen=True)
 class StateContext:
-    """What every computation on one state shares: its graph and its closures."""
+    """What every computation on one state shares: its graph and its design figures."""
 
     graph: StateGraph
     attack_graph: AttackGraph
-    control: dict[str, frozenset[str]]
-    availability: dict[str, frozenset[str]]
     design: dict[str, Any]
     """Figures that depend on design only, the same in every what-if: computed once."""
 
@@ -49,7 +47,7 @@ def _context(review: Review, state: str) -> StateContext:
             a: _ordered(graph, availability[a] & services) for a in graph.assets
         },
     }
-    return StateContext(graph, AttackGraph(graph), control, availability, design)
+    return StateContext(graph, AttackGraph(graph), design)
 
 
 def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> list[str]:

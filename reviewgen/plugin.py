@@ -21,7 +21,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .build import build_site, unpublishable
+from .build import NotPublishable, build_site
 from .errors import ReviewError
 from .load import discover
 from .redact import UnknownProfile
@@ -66,23 +66,15 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
         overrides = self.config.overrides_dir
         profile = os.environ.get("REVIEWGEN_PROFILE") or self.config.profile
         try:
-            if getattr(self, "command", None) == "gh-deploy" and profile is None:
-                refused = unpublishable(roots)
-                if refused:
-                    raise PluginError(
-                        "reviewgen refuses to publish reviews not marked publishable: "
-                        + ", ".join(refused)
-                        + ". Publish a redacted edition instead: "
-                        "REVIEWGEN_PROFILE=public mkdocs gh-deploy (or set profile: public "
-                        "under the reviewgen plugin in mkdocs.yml), or set "
-                        "review.publishable: true once the review may be public as it is."
-                    )
             self.site = build_site(
                 roots,
                 templates=self._folder(config, self.config.templates_dir),
                 overrides=self._folder(config, overrides) if overrides else None,
                 profile=profile,
+                publishing=getattr(self, "command", None) == "gh-deploy",
             )
+        except NotPublishable as err:
+            raise PluginError(str(err)) from None
         except ReviewError as err:
             raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
         except UnknownProfile as err:
