@@ -116,9 +116,14 @@ def verbatim(text: object, css_class: str = "rg-evidence") -> Markup:
     return Markup(f'\n<pre class="{css_class}"><code>{escaped}</code></pre>\n')
 
 
-def attribute(text: object) -> str:
-    """A value for an HTML attribute written by a template."""
-    return html.escape(str(text), quote=True)
+def attribute(text: object) -> Markup:
+    """A value for an HTML attribute written by a template.
+
+    `inline` already turns every character but letters, digits, spaces and `-.,/` into a
+    character reference, quotes included, so it is a complete attribute escape; marking
+    the result safe keeps `finalize` from escaping the `&` of those references again.
+    """
+    return inline(text)
 
 
 def title_text(text: object) -> str:

@@ -102,7 +102,6 @@ def make_environment(
         front_matter_title=markup.front_matter_title,
         attr=markup.attribute,
         score=_score,
-        lower=lambda s: str(s).lower(),
     )
     return env
 
