@@ -79,6 +79,11 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
         except UnknownProfile as err:
             raise PluginError(f"reviewgen: {err}") from None
+        if not config.site_url and getattr(self, "command", None) in ("build", "gh-deploy"):
+            from .siteurl import default_site_url  # gh-deploy: the GitHub remote's Pages URL
+
+            config.site_url, note = default_site_url(self.command, config.remote_name)
+            log.info(note)
         config.nav = self.site.nav
         log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
         return config
