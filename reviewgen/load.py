@@ -19,7 +19,7 @@ from .errors import Problem, ReviewError, display_path
 from .model import PATTERN_HELP, Finding, ReviewFile
 from .review import VERSION_KEYS, Review, ScoredFinding
 from .scoring import Score, VectorError, score_vector, version_of, with_requirements
-from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text
+from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text, scan_texts
 from .yamlsource import Document, PathKey, YamlProblem, read_yaml
 
 REVIEW_FILE = "review.yaml"
@@ -496,28 +496,30 @@ def _secret_message(kind: str, value: str) -> str:
     )
 
 
-def _scan(shown: str, text: str, allowed: frozenset[str]) -> list[Problem]:
+def _stopped(when: str = "", here: str = "") -> str:
+    return (
+        f"more than {MAX_SUSPECT_LINES} lines look like credentials{when}; the secret scan "
+        f"stops here{here}: split the file"
+    )
+
+
+def _scan(shown: str, text: str, allowed: frozenset[str]) -> tuple[list[Problem], bool]:
+    """Problems of `text` as one file; and whether the scan stopped at its line limit."""
     try:
         hits = scan_text(text, allowed)
     except TooManySuspectLines as stop:
-        return [
-            Problem(
-                shown,
-                stop.args[0],
-                1,
-                f"more than {MAX_SUSPECT_LINES} lines look "
-                "like credentials; the secret scan stops here: split the file",
-            )
-        ]
-    return [Problem(shown, h.line, h.column, _secret_message(h.kind, h.value)) for h in hits]
+        return [Problem(shown, stop.line, 1, _stopped())], True
+    return [Problem(shown, h.line, h.column, _secret_message(h.kind, h.value)) for h in hits], False
 
 
-def _strings(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
+def _strings(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, bool, str]]:
+    """Every text in `data` as parsed, keys too: (path, is a key, text)."""
     if isinstance(data, str):
-        yield path, data
+        yield path, False, data
     elif isinstance(data, dict):
         for key, value in data.items():
-            yield (*path, key), key
+            if isinstance(key, str):
+                yield (*path, key), True, key
             yield from _strings(value, (*path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
@@ -525,22 +527,31 @@ def _strings(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
 
 
 def _secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
-    """Scan the file as written (exact positions); where backslash escapes could join text
-    that the file splits, scan the parsed values too."""
-    problems = _scan(doc.shown, doc.text, allowed)
-    if "\\" not in doc.text:
+    """Scan the file as written (exact positions), then every text in it as parsed.
+
+    Parsing can spell out what the file hides and join what it splits: backslash escapes
+    (`\\x41`, `\\u0041`, an escaped line break) and the folding of line breaks in plain
+    and `>` scalars. A scan over its line limit is an error, never a skip.
+    """
+    problems, stopped = _scan(doc.shown, doc.text, allowed)
+    if stopped:
+        return problems  # the file fails; its parsed texts hold the same lines again
+    reported = {p.message for p in problems}
+    strings = list(_strings(doc.data))
+    try:
+        hits = scan_texts([text for _, _, text in strings], allowed)
+    except TooManySuspectLines as stop:
+        path, key, _ = strings[stop.text]
+        when = " once the YAML escapes and folded lines of this file are resolved"
+        here = f" (line {stop.line} of this text)"
+        problems.append(doc.problem(path, _stopped(when, here), key=key))
         return problems
-    found = {p.message for p in problems}
-    for path, value in _strings(doc.data):
-        try:
-            hits = scan_text(value, allowed)
-        except TooManySuspectLines:
-            continue  # the scan of the file as written has reported it
-        for hit in hits:
-            message = _secret_message(hit.kind, hit.value)
-            if message not in found:
-                found.add(message)
-                problems.append(doc.problem(path, message))
+    for index, hit in hits:
+        path, key, _ = strings[index]
+        message = _secret_message(hit.kind, hit.value)
+        if message not in reported:
+            reported.add(message)
+            problems.append(doc.problem(path, message, key=key))
     return problems
 
 
@@ -548,9 +559,22 @@ def _evidence_secrets(root: Path, value: str, allowed: frozenset[str]) -> list[P
     path = (root / value).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():
         return []  # reported by the path check
+    with path.open("rb") as stream:
+        data = stream.read(MAX_EVIDENCE_SCAN + 1)
     # Undecodable bytes become U+FFFD: a file need not be UTF-8 to carry a password.
-    text = path.read_bytes()[:MAX_EVIDENCE_SCAN].decode("utf-8", errors="replace")
-    return _scan(display_path(path), text, allowed)
+    text = data[:MAX_EVIDENCE_SCAN].decode("utf-8", errors="replace")
+    problems, stopped = _scan(display_path(path), text, allowed)
+    if len(data) > MAX_EVIDENCE_SCAN and not stopped:
+        problems.append(
+            Problem(
+                display_path(path),
+                text.count("\n") + 1,
+                1,
+                f"the secret scan reads the first {MAX_EVIDENCE_SCAN // 2**20} MB of an "
+                "evidence file and stops here: split the file",
+            )
+        )
+    return problems
 
 
 def _finding_files(root: Path, problems: list[Problem]) -> list[Path]:
