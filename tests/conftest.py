@@ -5,6 +5,10 @@
 * ``example_dir`` is the committed example review; tests never write to it.
 * ``example_copy`` is a private copy of it in ``tmp_path`` for tests that break it.
 * ``write_review`` builds a small review from Python data (see ``build_review``).
+
+No test measures wall-clock time: Hypothesis's per-example deadline (200 ms by default)
+is switched off for every test here, since a loaded machine would miss it; tests bound
+CPU time and memory instead where cost matters (tests/security/test_hostile_yaml.py).
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from reviewbuilder import build_review
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "reviews" / "northwind-consolidation"
+
+settings.register_profile("reviewgen", deadline=None)
+settings.load_profile("reviewgen")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

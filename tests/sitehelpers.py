@@ -1,9 +1,15 @@
-"""Helpers for whole-site tests."""
+"""Helpers for whole-site tests.
+
+The tests belong to the project, not to the user's data: `copy_project` copies the example
+review `reviews/northwind-consolidation` and nothing else of `reviews/`, so a review of
+one's own under `reviews/` (publishable or not, valid or not) never changes a test.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,37 +21,66 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_SLUG = "northwind-consolidation"
+"""The one review tests use: the committed example."""
+
+TAIL = 3000
+"""Characters of a failed command's stdout and stderr shown in the assertion message."""
+
+
+def failure_report(result: subprocess.CompletedProcess[str]) -> str:
+    """The command, its exit status and the tails of its stdout and stderr."""
+    command = " ".join(str(part) for part in result.args)
+    return (
+        f"{command} exited with status {result.returncode}\n"
+        f"--- stdout (last {TAIL} characters) ---\n{(result.stdout or '')[-TAIL:]}\n"
+        f"--- stderr (last {TAIL} characters) ---\n{(result.stderr or '')[-TAIL:]}"
+    )
 
 
 def mkdocs(
     project: Path, *args: str, check: bool = True, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real mkdocs CLI of this environment in `project`."""
+    """Run the real mkdocs CLI of this environment in `project`.
+
+    With `check`, a non-zero exit raises AssertionError carrying the tails of the
+    command's stdout and stderr (mkdocs explains its refusals on stderr). `timeout` is a
+    safety net that stops a hung run, not a speed criterion.
+    """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "mkdocs", *args],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
-        check=check,
+        check=False,
         timeout=timeout,
     )
+    if check and result.returncode != 0:
+        raise AssertionError(failure_report(result))
+    return result
 
 
-def copy_project(target: Path) -> Path:
-    """mkdocs.yml, templates/ and reviews/ of the repository, copied into `target`."""
-    import shutil
+def copy_project(target: Path, source: Path = ROOT) -> Path:
+    """mkdocs.yml, templates/ and the example review of `source`, copied into `target`.
 
+    Of `source`/reviews/ only the example, reviews/northwind-consolidation, is copied:
+    whatever else sits there (the user's own reviews) is never part of a test.
+    """
     target.mkdir(parents=True)
-    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
-    shutil.copytree(ROOT / "templates", target / "templates")
-    shutil.copytree(ROOT / "reviews", target / "reviews")
+    shutil.copy(source / "mkdocs.yml", target / "mkdocs.yml")
+    shutil.copytree(source / "templates", target / "templates")
+    (target / "reviews").mkdir()
+    shutil.copytree(source / "reviews" / EXAMPLE_SLUG, target / "reviews" / EXAMPLE_SLUG)
     return target
 
 
 def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    """`git ARGS` in `cwd`; its stdout. A failure raises AssertionError with its stderr."""
+    result = subprocess.run(["git", *args], cwd=cwd, check=False, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(failure_report(result))
     return result.stdout
 
 

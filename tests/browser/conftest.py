@@ -17,6 +17,9 @@ screenshot(page, path, *, full_page=True) -> pathlib.Path
     A plain function here, also handed out by the fixture of the same name
     (``def test_x(screenshot): screenshot(probe.page, tmp_path / "x.png")``),
     so tests need not import conftest.
+search(page, query) -> int
+    Types *query* into Material's search box and waits until its results are
+    shown; returns how many result items there are. Also a fixture.
 
 Playwright's own browser download is never used: the Debian ``chromium``
 package provides /usr/bin/chromium.
@@ -255,3 +258,42 @@ def screenshot(page, path: str | os.PathLike[str], *, full_page: bool = True) ->
 def _screenshot_fixture() -> Callable[..., pathlib.Path]:
     """The :func:`screenshot` helper, as a fixture."""
     return screenshot
+
+
+# --------------------------------------------------------------------------- #
+# Search
+# --------------------------------------------------------------------------- #
+
+SEARCH_WAIT_MS = 120_000
+"""Safety limit for a search that never answers; not a speed criterion."""
+
+_SEARCH_META = "document.querySelector('.md-search-result__meta')?.textContent.trim() ?? ''"
+
+
+def search(page, query: str) -> int:
+    """Search *page* for *query* with Material's search box; the number of result items.
+
+    Waits for what the page shows, never for a fixed time: the search index loads in a
+    web worker, as slowly as a loaded machine makes it. The box is emptied first and the
+    query is entered at once (one query, not one per keystroke), so the first "matching"
+    message after the empty-box placeholder is the answer to *query*.
+    """
+    box = page.locator(".md-search__input")
+    box.click()
+    box.fill("")
+    box.press("End")  # Material reads the query on keyup
+    page.wait_for_function(
+        f"() => {_SEARCH_META} === 'Type to start searching'", timeout=SEARCH_WAIT_MS
+    )
+    box.fill(query)
+    box.press("End")
+    page.wait_for_function(
+        f"() => /matching document/.test({_SEARCH_META})", timeout=SEARCH_WAIT_MS
+    )
+    return int(page.locator(".md-search-result__item").count())
+
+
+@pytest.fixture(name="search")
+def _search_fixture() -> Callable[..., int]:
+    """The :func:`search` helper, as a fixture."""
+    return search
