@@ -6,20 +6,25 @@ files); `render_to_folder` writes the same pages to disk for other engines.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from .compare import compare
-from .errors import UsageError
+from .errors import Problem, ReviewError, UsageError, display_path
 from .exports import exports
 from .load import load_reviews
 from .markup import title_text
-from .redact import profile_named, redact
+from .redact import Profile, profile_named
 from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
 from .review import Review
 
@@ -49,6 +54,48 @@ def _evidence(review_root: Path, paths: list[str]) -> dict[str, bytes]:
     return files
 
 
+@contextlib.contextmanager
+def template_errors(env: jinja2.Environment) -> Iterator[None]:
+    """A broken or missing template becomes a message naming it and what to do."""
+    folders = getattr(env.loader, "searchpath", [])
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as err:
+        where = display_path(Path(err.filename)) if err.filename else str(err.name)
+        raise ReviewError(
+            [Problem(where, err.lineno or 1, 1, f"template syntax error: {err.message}")]
+        ) from None
+    except jinja2.TemplateNotFound as err:
+        raise UsageError(
+            f"template {err.name!r} not found in {' or '.join(folders)}; restore it from "
+            "reviewgen's templates/ folder, or add it to your overrides folder"
+        ) from None
+    except (ReviewError, UsageError):
+        raise
+    except Exception as err:
+        # Runtime errors in a template (an undefined name, a division by zero) are
+        # reported at the template line that raised them.
+        frames = [
+            frame
+            for frame in traceback.extract_tb(err.__traceback__)
+            if frame.filename.endswith(".j2")
+        ]
+        if not frames:
+            raise
+        frame = frames[-1]
+        raise ReviewError(
+            [
+                Problem(
+                    display_path(Path(frame.filename)),
+                    frame.lineno or 1,
+                    1,
+                    f"template error ({type(err).__name__}: {err}); "
+                    "fix the template or remove your override of it",
+                )
+            ]
+        ) from None
+
+
 class NotPublishable(UsageError):
     """A publishing build met a review not marked publishable, with no redaction profile."""
 
@@ -70,6 +117,49 @@ def _refuse_unpublishable(reviews: list[Review]) -> None:
         )
 
 
+def choose_reviews(
+    roots: list[Path],
+    include: list[str] | None = None,
+    publish: list[str] | None = None,
+    publishing: bool = False,
+) -> list[Path]:
+    """The review folders a build takes: `include` narrows every build; a publishing build
+    takes the reviews chosen with `publish`, and refuses to guess between several."""
+    found = {root.name: root for root in roots}
+    for option, wanted in (("include", include), ("publish", publish)):
+        missing = sorted(set(wanted or []) - set(found))
+        if missing:
+            raise UsageError(
+                f"{option} names no review folder {', '.join(map(repr, missing))}; "
+                f"the reviews are: {', '.join(sorted(found)) or 'none'}"
+            )
+    if include:
+        roots = [root for root in roots if root.name in include]
+    if not publishing:
+        return roots
+    if publish:
+        return [root for root in roots if root.name in publish]
+    if len(roots) > 1:
+        raise NotPublishable(
+            "reviewgen publishes only the reviews chosen for publishing, and none is chosen "
+            f"among {', '.join(root.name for root in roots)}. Name them: "
+            "REVIEWGEN_PUBLISH=<slug>[,<slug>...] mkdocs gh-deploy, or publish: [<slug>] "
+            "under the reviewgen plugin in mkdocs.yml."
+        )
+    return roots
+
+
+def _distinct_slugs(reviews: list[Review]) -> None:
+    seen: dict[str, str] = {}
+    for review in reviews:
+        if review.slug in seen:
+            raise UsageError(
+                f"reviews {seen[review.slug]!r} and {review.root.name!r} would both be "
+                f"published as {review.slug!r}: give each its own redaction.public_slug"
+            )
+        seen[review.slug] = review.root.name
+
+
 def build_site(
     roots: list[Path],
     templates: Path | None = None,
@@ -77,13 +167,28 @@ def build_site(
     profile: str | None = None,
     publishing: bool = False,
 ) -> Site:
-    """Everything the site holds; `publishing` refuses unpublishable reviews without a profile."""
+    """Everything the site holds; `publishing` refuses unpublishable reviews without a profile.
+
+    The edition is chosen here, once: every page, export and attachment below comes from
+    the same (redacted, under a profile) reviews.
+    """
     chosen = profile_named(profile)
-    loaded = load_reviews(roots)
+    reviews = load_reviews(roots, chosen)
     if publishing and chosen is None:
-        _refuse_unpublishable(loaded)
-    reviews = [redact(review, chosen) for review in loaded]
+        _refuse_unpublishable(reviews)
+    _distinct_slugs(reviews)
     env = make_environment(overrides, templates)
+    with template_errors(env):
+        return _site(env, reviews, chosen, templates, overrides)
+
+
+def _site(
+    env: jinja2.Environment,
+    reviews: list[Review],
+    chosen: Profile | None,
+    templates: Path | None,
+    overrides: Path | None,
+) -> Site:
     site = Site()
     summaries = []
     for review in reviews:
@@ -149,11 +254,60 @@ def write_site(site: Site, out: Path) -> int:
     return len(site.pages) + len(site.files)
 
 
+@dataclass(frozen=True)
+class _Tagged:
+    """A value of mkdocs.yml under a tag such as !ENV, written back as it was."""
+
+    tag: str
+    value: Any
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    pass
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tagged:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return _Tagged(node.tag, value)
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: _Tagged) -> yaml.Node:
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+_ConfigLoader.add_multi_constructor("!", _construct_tagged)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+_ConfigDumper.add_representer(_Tagged, _represent_tagged)
+
+
 def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
-    """An mkdocs.yml for the exported pages: ours without the plugin, with the nav spelled out."""
+    """An mkdocs.yml for the exported pages: ours without the plugin, with the nav spelled out.
+
+    Tagged values (`!ENV`, `!!python/name:`) are kept as written, not evaluated.
+    """
     config: dict[str, Any] = {"site_name": "Virtualization security reviews"}
     if mkdocs_yml is not None and mkdocs_yml.is_file():
-        config = yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+        except yaml.YAMLError as err:
+            raise UsageError(f"cannot read {mkdocs_yml}: {err}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"{mkdocs_yml} is not a mapping of settings")
+        config = loaded
     config.pop("exclude_docs", None)
     config["docs_dir"] = "docs"
     config["plugins"] = [
@@ -164,13 +318,14 @@ def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
     config["nav"] = site.nav
     config["not_in_nav"] = "\n".join(f"/{path}" for path in sorted(site.not_in_nav))
     header = b"# Written by `reviewgen render`: the same pages, built without the plugin.\n"
-    return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+    text = yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True)
+    return header + text.encode()
 
 
 def render_to_folder(
     roots: list[Path],
     out: Path,
-    templates: Path | None = None,
+    overrides: Path | None = None,
     profile: str | None = None,
     mkdocs_yml: Path | None = None,
 ) -> int:
@@ -181,7 +336,7 @@ def render_to_folder(
         protected = review.parent if review.parent.name == "reviews" else review
         if target.is_relative_to(protected) or protected.is_relative_to(target):
             raise UsageError(f"refusing to write to {out}: it holds or lies inside {protected}")
-    site = build_site(roots, templates=templates, profile=profile)
+    site = build_site(roots, overrides=overrides, profile=profile)
     layout = Site(
         pages={f"docs/{path}": text for path, text in site.pages.items()},
         files={f"docs/{path}": content for path, content in site.files.items()},

@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import ReviewError, UsageError
 from .load import discover, load_review, load_reviews
 from .model import FINDING_ID
-from .redact import UnknownProfile
+from .redact import UnknownProfile, profile_named
 from .scoring import VectorError, score_vector
 from .textreport import plural
 from .yamlsource import YamlProblem
@@ -35,11 +35,14 @@ def _review_dirs(paths: list[Path]) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    reviews = load_reviews(_review_dirs(args.paths))
+    profile = profile_named(args.profile)
+    reviews = load_reviews(_review_dirs(args.paths), profile)
+    edition = f", {profile.name} edition as {{slug}}" if profile and profile.rename else ""
     for review in reviews:
         print(
             f"{review.root}: ok ({plural(len(review.findings), 'finding')}, "
-            f"{plural(len(review.spec.observations), 'observation')})"
+            f"{plural(len(review.spec.observations), 'observation')}"
+            f"{edition.format(slug=review.slug)})"
         )
     return 0
 
@@ -112,7 +115,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     written = render_to_folder(
         _review_dirs(args.paths),
         args.out,
-        templates=args.templates,
+        overrides=args.templates,
         profile=args.profile,
         mkdocs_yml=args.config,
     )
@@ -131,6 +134,11 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="REVIEW_DIR",
         help="review folders, or a folder of reviews (default: reviews/)",
+    )
+    check.add_argument(
+        "--profile",
+        default=None,
+        help="also check the redacted edition this profile publishes, e.g. public",
     )
     check.set_defaults(run=cmd_check)
 
@@ -166,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
         "--templates",
         type=Path,
         default=None,
-        help="a folder of templates that override the built-in ones",
+        help="a folder of your own templates; each replaces the built-in one of the same name",
     )
     render.add_argument("--profile", default=None, help="redaction profile, e.g. public")
     render.add_argument(

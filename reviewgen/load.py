@@ -6,10 +6,12 @@ carries them all. Nothing here writes to disk.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 import types
 import typing
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ReviewError, display_path
 from .model import PATTERN_HELP, Finding, ReviewFile
+from .redact import (
+    Profile,
+    Redactor,
+    adjust_finding_data,
+    adjust_review_data,
+    redact_document,
+    redactor_for,
+)
 from .review import VERSION_KEYS, Review, ScoredFinding
 from .scoring import Score, VectorError, score_vector, version_of, with_requirements
 from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text, scan_texts
@@ -298,6 +308,17 @@ class _Checker:
                     )
                 else:
                     self.check_position(doc, assumed_at, entry.assumes, [])
+        for i, rule in enumerate(spec.redaction.patterns):
+            pattern_at: PathKey = ("redaction", "patterns", i, "pattern")
+            try:
+                compiled = re.compile(rule.pattern)
+            except re.error as err:
+                self.report(doc, pattern_at, f"not a regular expression: {err}")
+                continue
+            if compiled.fullmatch(""):
+                self.report(
+                    doc, pattern_at, "this pattern matches empty text; make it match a name"
+                )
         categories = [c.id for c in spec.categories]
         for i, obs in enumerate(spec.observations):
             self.known(doc, ("observations", i, "category"), obs.category, categories, "category")
@@ -631,17 +652,55 @@ def _validate(doc: Document, model: type[M], problems: list[Problem]) -> M | Non
         return None
 
 
-def load_review(root: Path) -> Review:
-    """Load, check and score one review folder; raise `ReviewError` with every problem."""
+def load_review(root: Path, profile: Profile | None = None) -> Review:
+    """Load, check and score one review folder; raise `ReviewError` with every problem.
+
+    With a redaction profile, the review is checked as it is, then the edition is made
+    from its parsed files and checked again exactly as it will be published; a problem
+    only the edition has (a replacement that breaks an id) is reported at the original
+    line, prefixed with the edition's name.
+    """
+    review = _load(root)
+    if profile is None or not profile.changes_anything:
+        return review
+    redactor = redactor_for(review.spec, review.slug, profile)
+    try:
+        return _load(root, redactor)
+    except ReviewError as err:
+        raise ReviewError(
+            [
+                dataclasses.replace(p, message=f"in the {profile.name} edition: {p.message}")
+                for p in err.problems
+            ]
+        ) from None
+
+
+def _edition(
+    doc: Document | None,
+    redactor: Redactor | None,
+    adjust: Callable[[Redactor], Callable[[dict[str, Any]], None]],
+    problems: list[Problem],
+) -> Document | None:
+    """The document as the edition reads it (unchanged without a redactor)."""
+    if doc is None or redactor is None:
+        return doc
+    edition, clashes = redact_document(doc, redactor, adjust(redactor))
+    problems.extend(clashes)
+    return edition
+
+
+def _load(root: Path, redactor: Redactor | None = None) -> Review:
     problems: list[Problem] = []
     review_path = root / REVIEW_FILE
     if not review_path.is_file():
         raise ReviewError([Problem(str(review_path), 1, 1, f"no {REVIEW_FILE} in {root}")])
     review_doc = _read(review_path, problems) if _inside(root, review_path, problems) else None
+    original_review_doc = review_doc
+    review_doc = _edition(review_doc, redactor, adjust_review_data, problems)
     spec = _validate(review_doc, ReviewFile, problems) if review_doc else None
     checker = _Checker(root, review_doc, spec) if review_doc and spec else None
-    if review_doc is not None:
-        problems.extend(_secret_problems(review_doc, frozenset()))
+    if original_review_doc is not None and redactor is None:
+        problems.extend(_secret_problems(original_review_doc, frozenset()))
     if checker:
         checker.check_review()
     findings: list[tuple[Document, Finding]] = []
@@ -651,7 +710,7 @@ def load_review(root: Path) -> Review:
     # as an "unknown finding".
     invalid_ids: set[str] = set()
     for path in _finding_files(root, problems):
-        doc = _read(path, problems)
+        doc = _edition(_read(path, problems), redactor, adjust_finding_data, problems)
         finding = _validate(doc, Finding, problems) if doc else None
         if doc is None or finding is None:
             declared = doc.data.get("id") if doc and isinstance(doc.data, dict) else None
@@ -695,19 +754,22 @@ def load_review(root: Path) -> Review:
         if checker is None or spec is None:
             continue
         checker.check_finding(doc, finding)
-        allowed = frozenset(finding.redacted)
-        problems.extend(_secret_problems(doc, allowed))
-        for attachment in finding.evidence_files:
-            problems.extend(_evidence_secrets(root, attachment.path, allowed))
+        if redactor is None:  # the edition's text comes from files already scanned
+            allowed = frozenset(finding.redacted)
+            problems.extend(_secret_problems(doc, allowed))
+            for attachment in finding.evidence_files:
+                problems.extend(_evidence_secrets(root, attachment.path, allowed))
         scores, requirements = _score_finding(doc, spec, finding, problems)
-        source = doc.path.relative_to(root).as_posix()
+        hidden = redactor is not None and redactor.profile.hide_sources
+        source = "" if hidden else doc.path.relative_to(root).as_posix()
         scored.append(ScoredFinding(finding, source, scores, requirements))
     if checker:
         problems.extend(checker.problems)
     if problems or spec is None:
         raise ReviewError(problems)
     scored.sort(key=lambda f: f.id)
-    return Review(root.name, root, spec, tuple(scored))
+    slug = redactor.public_slug if redactor is not None else root.name
+    return Review(slug, root, spec, tuple(scored))
 
 
 def discover(reviews_dir: Path) -> list[Path]:
@@ -717,13 +779,13 @@ def discover(reviews_dir: Path) -> list[Path]:
     return sorted(p for p in reviews_dir.iterdir() if (p / REVIEW_FILE).is_file())
 
 
-def load_reviews(roots: Iterable[Path]) -> list[Review]:
+def load_reviews(roots: Iterable[Path], profile: Profile | None = None) -> list[Review]:
     """Load several reviews, collecting the problems of all of them before raising."""
     reviews: list[Review] = []
     problems: list[Problem] = []
     for root in roots:
         try:
-            reviews.append(load_review(root))
+            reviews.append(load_review(root, profile))
         except ReviewError as err:
             problems.extend(err.problems)
     if problems:

@@ -209,15 +209,36 @@ class Observation(Strict):
     description: Markdown
 
 
+class RedactionPattern(Strict):
+    pattern: Text
+    """A Python regular expression, matched against every text of the review."""
+    replacement: str
+    """What each match becomes (literal text)."""
+
+
 class Redaction(Strict):
     """What a redaction profile replaces in this review (see README, Publishing)."""
 
+    public_slug: Id | None = None
+    """The folder name the edition is published under (default 'review')."""
+    public_id: Text | None = None
+    """The review id the edition shows (default 'Redacted edition')."""
+    public_organisation: Text | None = None
+    """What the organisation's name becomes (default 'the client')."""
+    public_classification: Text | None = None
+    """The edition's own classification, e.g. 'TLP:CLEAR' (default 'Public (redacted
+    edition)')."""
+    organisations: list[Text] = []
+    """Other organisations to name no one: 'Organisation 1', ..."""
     hostnames: list[Text] = []
-    """Internal host names and ids to pseudonymise (host-1, host-2, ...)."""
+    """Internal host names and ids to pseudonymise (host-1, host-2, ...), with every token
+    built on them (ranges, FQDNs, suffixes)."""
     people: list[Text] = []
     """Names of people besides the reviewers, replaced by 'Person 1', ..."""
     replacements: dict[str, str] = {}
-    """Any other text: exact replacement, e.g. the organisation's name."""
+    """Any other text: replaced wherever it stands, whatever its case."""
+    patterns: list[RedactionPattern] = []
+    """Regular expressions for text that follows a pattern (ticket numbers, domains)."""
 
 
 class ReviewFile(Strict):

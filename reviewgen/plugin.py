@@ -9,7 +9,9 @@ on_serve   watches the reviews and template folders so `mkdocs serve` rebuilds.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,12 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .build import NotPublishable, build_site
-from .errors import ReviewError
+from .build import build_site, choose_reviews
+from .errors import ReviewError, UsageError
 from .load import discover
 from .redact import UnknownProfile
 from .render import Site
+from .siteurl import default_site_url
 
 log = get_plugin_logger(__name__)
 
@@ -39,12 +42,36 @@ class ReviewgenConfig(base.Config):
     """A folder of your own templates; a file here replaces the one of the same name."""
     include = c.ListOfItems(c.Type(str), default=[])
     """Slugs of the reviews to build; empty means every review under reviews_dir."""
+    publish = c.ListOfItems(c.Type(str), default=[])
+    """Slugs of the reviews `mkdocs gh-deploy` publishes (REVIEWGEN_PUBLISH overrides it);
+    with none chosen, gh-deploy publishes the only review, and refuses to guess among several."""
     profile = c.Optional(c.Type(str))
     """Redaction profile (see README); the REVIEWGEN_PROFILE variable overrides it."""
 
 
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
+    """Every failure inside the plugin becomes a message MkDocs prints without a traceback."""
+    try:
+        yield
+    except ReviewError as err:
+        raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
+    except (UsageError, UnknownProfile) as err:
+        raise PluginError(f"reviewgen: {err}") from None
+    except PluginError:
+        raise
+    except Exception as err:
+        if os.environ.get("REVIEWGEN_DEBUG"):
+            raise
+        raise PluginError(
+            f"reviewgen: internal error ({type(err).__name__}: {err}); "
+            "set REVIEWGEN_DEBUG=1 for details"
+        ) from None
+
+
 class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
     site: Site | None = None
+    reviews_dir: Path = Path()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps one plugin instance across `mkdocs serve` rebuilds.
@@ -54,47 +81,57 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
         return (Path(config.config_file_path).parent / value).resolve()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        reviews_dir = self._folder(config, self.config.reviews_dir)
-        roots = discover(reviews_dir)
-        if self.config.include:
-            missing = set(self.config.include) - {r.name for r in roots}
-            if missing:
-                raise PluginError(
-                    f"reviewgen: no review folder for {sorted(missing)} in {reviews_dir}"
-                )
-            roots = [r for r in roots if r.name in self.config.include]
+        with _reported():
+            return self._configure(config)
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.reviews_dir = self._folder(config, self.config.reviews_dir)
+        publish = os.environ.get("REVIEWGEN_PUBLISH")
+        roots = choose_reviews(
+            discover(self.reviews_dir),
+            include=self.config.include,
+            publish=[s.strip() for s in publish.split(",") if s.strip()]
+            if publish
+            else self.config.publish,
+            publishing=self.publishing,
+        )
         overrides = self.config.overrides_dir
         profile = os.environ.get("REVIEWGEN_PROFILE") or self.config.profile
-        try:
-            self.site = build_site(
-                roots,
-                templates=self._folder(config, self.config.templates_dir),
-                overrides=self._folder(config, overrides) if overrides else None,
-                profile=profile,
-                publishing=getattr(self, "command", None) == "gh-deploy",
-            )
-        except NotPublishable as err:
-            raise PluginError(str(err)) from None
-        except ReviewError as err:
-            raise PluginError("reviewgen found problems in the reviews:\n" + str(err)) from None
-        except UnknownProfile as err:
-            raise PluginError(f"reviewgen: {err}") from None
+        self.site = build_site(
+            roots,
+            templates=self._folder(config, self.config.templates_dir),
+            overrides=self._folder(config, overrides) if overrides else None,
+            profile=profile,
+            publishing=self.publishing,
+        )
         if not config.site_url and getattr(self, "command", None) in ("build", "gh-deploy"):
-            from .siteurl import default_site_url  # gh-deploy: the GitHub remote's Pages URL
-
+            # gh-deploy: the GitHub Pages address of the remote it pushes to.
             config.site_url, note = default_site_url(self.command, config.remote_name)
             log.info(note)
         config.nav = self.site.nav
         log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
         return config
 
+    @property
+    def publishing(self) -> bool:
+        return getattr(self, "command", None) == "gh-deploy"
+
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        with _reported():
+            return self._files(files, config)
+
+    def _files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
-        for theme_file in files:
-            # mkdocs.yml excludes everything under docs_dir (the raw reviews); the
-            # theme's own assets, not yet classified, must still be published.
-            if theme_file.inclusion == InclusionLevel.UNDEFINED:
-                theme_file.inclusion = InclusionLevel.INCLUDED
+        for found in list(files):
+            # Review sources are never published as they are, whatever exclude_docs
+            # says; only the generated pages and files below (referenced evidence among
+            # them) are.
+            source = found.abs_src_path
+            if source and Path(source).resolve().is_relative_to(self.reviews_dir):
+                files.remove(found)
+            elif found.inclusion == InclusionLevel.UNDEFINED:
+                # The theme's own assets, not yet classified, must still be published.
+                found.inclusion = InclusionLevel.INCLUDED
         site, self.site = self.site, None  # the files hold the content from here on
         generated: list[tuple[str, str | bytes, bool]] = [
             (path, text, path in site.not_in_nav) for path, text in site.pages.items()

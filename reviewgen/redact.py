@@ -1,23 +1,48 @@
 """Redaction profiles: a publishable edition of a review, without editing its YAML.
 
-A profile says what to take out; the review's `redaction:` section says which
-host names, people and other terms are sensitive. Replacements are consistent
-(the same host is always `host-1`), so every reference and figure still agrees.
+A profile says what to take out; the review's `redaction:` section says which names,
+hosts and other terms identify the client. The edition is made from the parsed files,
+before anything is validated, checked, scored or rendered: every page, export, URL and
+figure of a redacted build comes from the same redacted data, so no output can leak
+what another hides. Replacements are consistent (the same host is always `host-1`), so
+every reference and figure still agrees, and a replacement that breaks the review (an
+asset id turned into text that is not an id, two ids made one) is reported at the line
+of the original file.
+
+What is replaced, under the `public` profile:
+
+* the review folder's name, by `redaction.public_slug` (default `review`);
+* the review id, by `redaction.public_id`; the organisation's name and those listed
+  under `organisations`, by `public_organisation` and "Organisation 1", ...;
+* reviewers' and listed people's names, by "Reviewer 1", "Person 1", ...;
+* listed host names and every token built on them (`pve01-03`, `esx01.corp.example`,
+  `vm-pve02`), by `host-1`, ...;
+* `replacements` (literal text, matched whatever its case) and `patterns` (regular
+  expressions);
+* every IP address and network, v4 or v6, as the `ipaddress` module reads them, and
+  every e-mail address;
+* the classification, by `redaction.public_classification`; evidence is withheld and
+  source file paths are not shown.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Finding, ReviewFile
-from .review import Review, ScoredFinding
+from .errors import Problem
+from .model import ReviewFile
+from .yamlsource import Document, PathKey
 
-_ADDRESS = re.compile(
-    r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b"  # IPv4 address or CIDR
-    r"|\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}(?:/\d{1,3})?"  # IPv6-looking
-)
+DEFAULT_PUBLIC_SLUG = "review"
+DEFAULT_PUBLIC_ID = "Redacted edition"
+DEFAULT_PUBLIC_ORGANISATION = "the client"
+DEFAULT_PUBLIC_CLASSIFICATION = "Public (redacted edition)"
+ADDRESS_MASK = "[address]"
+EMAIL_MASK = "[e-mail address]"
 
 
 @dataclass(frozen=True)
@@ -28,6 +53,23 @@ class Profile:
     mask_addresses: bool = False
     mask_hostnames: bool = False
     apply_replacements: bool = False
+    hide_sources: bool = False
+    """Leave out source file paths (their names can carry the client's)."""
+    rename: bool = False
+    """Publish under the neutral slug, id, organisation and classification."""
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(
+            (
+                self.omit_evidence,
+                self.mask_people,
+                self.mask_addresses,
+                self.mask_hostnames,
+                self.apply_replacements,
+                self.rename,
+            )
+        )
 
 
 PROFILES = {
@@ -39,6 +81,8 @@ PROFILES = {
         mask_addresses=True,
         mask_hostnames=True,
         apply_replacements=True,
+        hide_sources=True,
+        rename=True,
     ),
 }
 
@@ -57,56 +101,209 @@ def profile_named(name: str | None) -> Profile | None:
     return PROFILES[name]
 
 
-def _substitutions(review: Review, profile: Profile) -> list[tuple[re.Pattern[str], str]]:
-    spec = review.spec
-    pairs: list[tuple[str, str]] = []
-    if profile.apply_replacements:
-        pairs += list(spec.redaction.replacements.items())
-    if profile.mask_people:
-        pairs += [(p.name, f"Reviewer {i}") for i, p in enumerate(spec.review.reviewers, 1)]
-        pairs += [(name, f"Person {i}") for i, name in enumerate(spec.redaction.people, 1)]
-    if profile.mask_hostnames:
-        pairs += [(host, f"host-{i}") for i, host in enumerate(spec.redaction.hostnames, 1)]
-    # Longest first, so that "esx01.corp" is replaced before "esx01".
-    pairs.sort(key=lambda pair: -len(pair[0]))
-    return [
-        (re.compile(r"(?<![\w.-])" + re.escape(old) + r"(?![\w-])"), new)
-        for old, new in pairs
-        if old
-    ]
+# A token: a run of word characters, dots and dashes (a host name with its suffixes,
+# ranges and domain), without the dots or dashes that end a sentence or a list.
+_TOKEN = re.compile(r"\w(?:[\w.-]*\w)?")
+# Candidates for an IP address or network; `ipaddress` decides, so times (12:30:45),
+# versions (8.0.3) and build numbers stay as they are.
+_ADDRESS_CANDIDATE = re.compile(r"(?<![\w.:])[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(?:/\d{1,3})?(?![\w:])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _scrub(value: Any, rules: list[tuple[re.Pattern[str], str]], addresses: bool) -> Any:
-    if isinstance(value, str):
-        for pattern, new in rules:
+def _is_address(candidate: str) -> bool:
+    try:
+        if "/" in candidate:
+            ipaddress.ip_network(candidate, strict=False)
+        else:
+            ipaddress.ip_address(candidate)
+    except ValueError:
+        return False
+    return True
+
+
+def _mask_address(match: re.Match[str]) -> str:
+    text = match.group(0)
+    # A sentence may end right after an address ("... on 10.0.0.1." or "fe80::1:").
+    for core in (text, text.rstrip("."), text.rstrip(".:")):
+        if core and _is_address(core):
+            return ADDRESS_MASK + text[len(core) :]
+    return text
+
+
+def _phrase(text: str) -> str:
+    """A literal name as a pattern: whatever its case, any white space between words."""
+    words = text.split()
+    return r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)"
+
+
+@dataclass
+class Redactor:
+    """The text and data transformation one profile applies to one review."""
+
+    profile: Profile
+    slug: str
+    public_slug: str
+    classification: str
+    phrases: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    hosts: re.Pattern[str] | None = None
+    host_names: dict[str, str] = field(default_factory=dict)
+    patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+
+    def text(self, value: str) -> str:
+        for pattern, new in self.patterns:
             value = pattern.sub(new, value)
-        return _ADDRESS.sub("[address]", value) if addresses else value
-    if isinstance(value, list):
-        return [_scrub(v, rules, addresses) for v in value]
-    if isinstance(value, dict):
-        return {_scrub(k, rules, addresses): _scrub(v, rules, addresses) for k, v in value.items()}
-    return value
+        if self.profile.mask_addresses:  # before names: an address holds the domain whole
+            value = _EMAIL.sub(EMAIL_MASK, value)
+        for pattern, new in self.phrases:
+            value = pattern.sub(new, value)
+        if self.hosts is not None:
+            value = _TOKEN.sub(self._token, value)
+        if self.profile.mask_addresses:
+            value = _ADDRESS_CANDIDATE.sub(_mask_address, value)
+        return value
+
+    def _token(self, match: re.Match[str]) -> str:
+        """A token that contains a listed host name is replaced whole."""
+        assert self.hosts is not None
+        token = match.group(0)
+        found = self.hosts.search(token)
+        if found is None:
+            return token
+        return self.host_names[found.group(0).lower()]
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.data(item) for item in value]
+        if isinstance(value, dict):
+            return {self.text(k): self.data(v) for k, v in value.items()}
+        return value
 
 
-def redact(review: Review, profile: Profile | None) -> Review:
-    """The review as the profile publishes it (unchanged without a profile)."""
-    if profile is None:
-        return review
-    rules = _substitutions(review, profile)
-    spec_data = _scrub(
-        review.spec.model_dump(by_alias=True, exclude={"redaction"}), rules, profile.mask_addresses
+def redactor_for(spec: ReviewFile, slug: str, profile: Profile) -> Redactor:
+    """The redactor of `profile` for a review (its `redaction:` section and metadata)."""
+    settings = spec.redaction
+    meta = spec.review
+    public_slug = settings.public_slug or DEFAULT_PUBLIC_SLUG
+    redactor = Redactor(
+        profile,
+        slug,
+        public_slug if profile.rename else slug,
+        (settings.public_classification or DEFAULT_PUBLIC_CLASSIFICATION)
+        if profile.rename
+        else meta.classification,
     )
-    spec = ReviewFile.model_validate(spec_data)
-    findings = []
-    for scored in review.findings:
-        data = scored.finding.model_dump(by_alias=True)
-        if profile.omit_evidence:
-            data["evidence"] = None
-            data["evidence_files"] = []
-        data = _scrub(data, rules, profile.mask_addresses)
-        findings.append(
-            ScoredFinding(
-                Finding.model_validate(data), scored.source, scored.scores, scored.requirements
-            )
+    pairs: list[tuple[str, str]] = []
+    if profile.rename:
+        pairs += [
+            (slug, public_slug),
+            (meta.id, settings.public_id or DEFAULT_PUBLIC_ID),
+            (meta.organisation.name, settings.public_organisation or DEFAULT_PUBLIC_ORGANISATION),
+        ]
+        pairs += [(name, f"Organisation {i}") for i, name in enumerate(settings.organisations, 1)]
+    if profile.apply_replacements:
+        pairs += list(settings.replacements.items())
+    if profile.mask_people:
+        pairs += [(p.name, f"Reviewer {i}") for i, p in enumerate(meta.reviewers, 1)]
+        pairs += [(name, f"Person {i}") for i, name in enumerate(settings.people, 1)]
+    # Longest first, so that "Northwind Widgets Ltd" is replaced before "Northwind".
+    pairs.sort(key=lambda pair: -len(pair[0]))
+    redactor.phrases = [
+        (re.compile(_phrase(old), re.IGNORECASE), new.replace("\\", "\\\\"))
+        for old, new in pairs
+        if old.strip()
+    ]
+    if profile.apply_replacements:
+        redactor.patterns = [
+            (re.compile(p.pattern), p.replacement.replace("\\", "\\\\")) for p in settings.patterns
+        ]
+    if profile.mask_hostnames and settings.hostnames:
+        unique = list(dict.fromkeys(h.lower() for h in settings.hostnames if h.strip()))
+        redactor.host_names = {h: f"host-{i}" for i, h in enumerate(unique, 1)}
+        names = sorted(unique, key=len, reverse=True)
+        # A listed name inside a token: not preceded by a letter or digit, not followed by
+        # a letter ("pve01-03", "esx01.corp", "vm-pve02" match; "ldaps" does not).
+        redactor.hosts = re.compile(
+            r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(h) for h in names) + r")(?![A-Za-z])",
+            re.IGNORECASE,
         )
-    return replace(review, spec=spec, findings=tuple(findings))
+    return redactor
+
+
+# ----- documents: the edition is made from the parsed files --------------------------
+
+
+def redact_document(
+    doc: Document, redactor: Redactor, adjust: Callable[[dict[str, Any]], None] | None = None
+) -> tuple[Document, list[Problem]]:
+    """`doc` as the edition reads it, with every location still that of the original.
+
+    `adjust` edits the redacted top-level mapping (drops what the profile leaves out).
+    Two keys of one mapping that become the same key are reported at the second one.
+    """
+    problems: list[Problem] = []
+
+    def walk(value: Any, path: PathKey) -> Any:
+        if isinstance(value, str):
+            return redactor.text(value)
+        if isinstance(value, list):
+            return [walk(item, (*path, i)) for i, item in enumerate(value)]
+        if isinstance(value, dict):
+            result: dict[str, Any] = {}
+            origin: dict[str, str] = {}
+            for key, item in value.items():
+                new_key = redactor.text(key)
+                if new_key in result:
+                    problems.append(
+                        doc.problem(
+                            (*path, key),
+                            f"the {redactor.profile.name} edition turns {key!r} into "
+                            f"{new_key!r}, which this mapping already has for "
+                            f"{origin[new_key]!r}: give them different replacements",
+                            key=True,
+                        )
+                    )
+                    continue
+                origin[new_key] = key
+                result[new_key] = walk(item, (*path, key))
+            return result
+        return value
+
+    data = walk(doc.data, ())
+    if adjust is not None and isinstance(data, dict):
+        adjust(data)
+
+    def moved(path: PathKey) -> PathKey:
+        return tuple(redactor.text(part) if isinstance(part, str) else part for part in path)
+
+    edition = Document(
+        path=doc.path,
+        shown=doc.shown,
+        data=data,
+        values={moved(path): loc for path, loc in doc.values.items()},
+        keys={moved(path): loc for path, loc in doc.keys.items()},
+        text="",
+    )
+    return edition, problems
+
+
+def adjust_review_data(redactor: Redactor) -> Callable[[dict[str, Any]], None]:
+    def adjust(data: dict[str, Any]) -> None:
+        # The redaction section lists the very names the edition hides.
+        data.pop("redaction", None)
+        meta = data.get("review")
+        if redactor.profile.rename and isinstance(meta, dict):
+            meta["classification"] = redactor.classification
+            meta["publishable"] = True
+
+    return adjust
+
+
+def adjust_finding_data(redactor: Redactor) -> Callable[[dict[str, Any]], None]:
+    def adjust(data: dict[str, Any]) -> None:
+        if redactor.profile.omit_evidence:
+            data.pop("evidence", None)
+            data.pop("evidence_files", None)
+
+    return adjust
