@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .graph import StateGraph, build_state_graph
-from .model import DELTAS, SEVERITY_ORDER
+from .model import DELTAS
 from .reach import AttackGraph, Reach, closure
-from .review import VERSION_ORDER, Review
-
-BANDS = ("Critical", "High", "Medium", "Low", "None")
+from .registry import CVSS_VERSIONS, SEVERITY_IDS_ASCENDING
+from .review import Review
 
 
 @dataclass(frozen=True)
@@ -157,11 +156,11 @@ def severity_counts(review: Review, state: str) -> dict[str, Any]:
     return {
         "findings": len(applicable),
         "by_version": {
-            v: {band: per_version[v][band] for band in BANDS if v != "2.0" or band != "Critical"}
-            for v in VERSION_ORDER
-            if v in per_version
+            v.id: {band: per_version[v.id][band] for band in v.bands}
+            for v in CVSS_VERSIONS
+            if v.id in per_version
         },
-        "not_scored": {s: not_scored[s] for s in reversed(SEVERITY_ORDER) if not_scored[s]},
+        "not_scored": {s: not_scored[s] for s in reversed(SEVERITY_IDS_ASCENDING) if not_scored[s]},
     }
 
 

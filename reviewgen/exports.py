@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from .registry import VERSION_ORDER
 from .review import Review, ScoredFinding
 
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
@@ -58,7 +59,7 @@ def findings_csv(review: Review) -> bytes:
         "roadmap",
         "effort",
     ]
-    versions = ["4.0", "3.1", "3.0", "2.0"]
+    versions = VERSION_ORDER
     header = columns + [
         f"cvss_{v}_{part}" for v in versions for part in ("vector", "score", "severity", "label")
     ]

@@ -27,7 +27,8 @@ from .redact import (
     redact_document,
     redactor_for,
 )
-from .review import VERSION_KEYS, Review, ScoredFinding
+from .registry import VERSION_KEYS
+from .review import Review, ScoredFinding
 from .scoring import Score, VectorError, score_vector, version_of, with_requirements
 from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text, scan_texts
 from .yamlsource import Document, PathKey, YamlProblem, read_yaml
@@ -501,7 +502,9 @@ def _score_finding(
         problems.append(
             doc.problem(
                 ("cvss",),
-                "cvss needs at least one vector (v4_0, v3_1, v3_0 or v2), or write cvss: null",
+                "cvss needs at least one vector ("
+                + ", ".join(VERSION_KEYS.values())
+                + "), or write cvss: null",
                 key=True,
             )
         )

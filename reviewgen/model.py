@@ -44,7 +44,6 @@ Platform = Literal["physical", "vm", "virtual-switch", "appliance"]
 DataClass = Literal["public", "internal", "confidential", "restricted"]
 
 DELTAS: tuple[Delta, ...] = ("new", "amplified", "carried-over", "reduced", "removed")
-SEVERITY_ORDER: tuple[Severity, ...] = ("none", "low", "medium", "high", "critical")
 
 
 class Strict(BaseModel):

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import charts, markup
+from . import charts, markup, report
 from .review import Review
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -199,6 +199,15 @@ class PageContext:
                     result.setdefault(service, []).append(asset)
         return result
 
+    def say(self, sentence: report.Sentence) -> Markup:
+        """A sentence of the report: its text escaped, its findings linked."""
+        return Markup("").join(
+            self.finding_link(piece.finding)
+            if isinstance(piece, report.Ref)
+            else markup.inline(piece)
+            for piece in sentence.pieces
+        )
+
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)
         return asset.name if asset else asset_id
@@ -229,6 +238,9 @@ def _common(
         "profile": profile,
         "finding_path": finding_path,
         "steps_by_finding": _steps_by_finding(review),
+        "summary": report.executive_summary(review, figures),
+        "paths": report.attack_paths(review, figures),
+        "availability_findings": report.availability_findings(review, figures, spec.states[-1].id),
     }
 
 

@@ -6,12 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .model import SEVERITY_ORDER, Asset, Finding, ReviewFile
+from .model import Asset, Finding, ReviewFile
+from .registry import SEVERITY_IDS_ASCENDING, VERSION_ORDER
 from .scoring import Score
-
-#: Preferred display order of CVSS versions.
-VERSION_ORDER = ("4.0", "3.1", "3.0", "2.0")
-VERSION_KEYS = {"4.0": "v4_0", "3.1": "v3_1", "3.0": "v3_0", "2.0": "v2"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class ScoredFinding:
         return self.finding.severity or "none"
 
     def severity_rank(self, primary: str) -> int:
-        return SEVERITY_ORDER.index(self.severity(primary))
+        return SEVERITY_IDS_ASCENDING.index(self.severity(primary))
 
 
 @dataclass(frozen=True)

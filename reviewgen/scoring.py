@@ -9,14 +9,14 @@ sentences that name the metric that is wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from cvss import CVSS2, CVSS3, CVSS4, CVSSError, constants2, constants3, constants4
 
-Version = Literal["2.0", "3.0", "3.1", "4.0"]
-SEVERITIES = ("None", "Low", "Medium", "High", "Critical")
+from .registry import CVSS_VERSIONS, Version
 
 _V4_THREAT = {"E"}
 _V4_ENVIRONMENTAL = {
@@ -82,21 +82,18 @@ class VectorError(ValueError):
 
 def version_of(vector: str) -> Version:
     """The CVSS version a vector declares by its prefix (no prefix means v2)."""
-    if vector.startswith("CVSS:4.0/"):
-        return "4.0"
-    if vector.startswith("CVSS:3.1/"):
-        return "3.1"
-    if vector.startswith("CVSS:3.0/"):
-        return "3.0"
+    for version in CVSS_VERSIONS:
+        if version.prefix and vector.startswith(version.prefix):
+            return version.id
     if vector.upper().startswith("CVSS:") and not vector.startswith("CVSS:"):
         raise VectorError("the prefix is upper case: CVSS:")
     if vector.startswith("CVSS:"):
         prefix = vector.split("/", 1)[0]
+        prefixes = ", ".join(v.prefix for v in CVSS_VERSIONS if v.prefix)
         raise VectorError(
-            f"unsupported prefix {prefix!r}: use CVSS:4.0/, CVSS:3.1/, CVSS:3.0/ "
-            "or no prefix for a v2 vector"
+            f"unsupported prefix {prefix!r}: use {prefixes} or no prefix for a v2 vector"
         )
-    return "2.0"
+    return next(v.id for v in CVSS_VERSIONS if not v.prefix)
 
 
 @cache
@@ -189,11 +186,7 @@ def score_vector(raw: object) -> Score:
         raise VectorError("a CVSS vector contains no spaces")
     version = version_of(vector)
     try:
-        if version == "4.0":
-            return _score4(vector)
-        if version == "2.0":
-            return _score2(vector)
-        return _score3(vector, version)
+        return SCORERS[version](vector)
     except CVSSError as err:
         raise VectorError(_explain_error(version, str(err))) from None
 
@@ -277,6 +270,15 @@ def _score2(vector: str) -> Score:
         None,
         _metrics("2.0", written),
     )
+
+
+#: One scorer per entry of `registry.CVSS_VERSIONS`.
+SCORERS: dict[str, Callable[[str], Score]] = {
+    "4.0": lambda vector: _score4(vector),
+    "3.1": lambda vector: _score3(vector, "3.1"),
+    "3.0": lambda vector: _score3(vector, "3.0"),
+    "2.0": lambda vector: _score2(vector),
+}
 
 
 def with_requirements(vector: str, levels: dict[str, str]) -> str:

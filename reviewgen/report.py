@@ -1,0 +1,643 @@
+"""What the report's pages say, computed in Python from the comparison.
+
+Templates present what this module gives them; they do not rank, group or decide. Every
+sentence that states a figure is built here, next to the figure, and tested against it
+(tests/test_report.py). Sentences are made of text and finding references, so the site
+can link a finding id and the PDF can print it, and a test can read the plain text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .registry import BAND_NAMES, versions_in_order
+from .review import Review, ScoredFinding
+
+NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six",
+    "seven", "eight", "nine", "ten", "eleven", "twelve",
+)  # fmt: skip
+
+
+def number_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def findings_word(n: int) -> str:
+    return f"{number_word(n)} {'finding' if n == 1 else 'findings'}"
+
+
+# ----- sentences ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A finding named in a sentence: the site links it."""
+
+    finding: str
+
+
+Piece = str | Ref
+
+
+@dataclass(frozen=True)
+class Sentence:
+    pieces: tuple[Piece, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.finding for p in self.pieces)
+
+    def __add__(self, other: Sentence) -> Sentence:
+        return Sentence(self.pieces + other.pieces)
+
+
+def say(*pieces: Piece | Sentence) -> Sentence:
+    flat: list[Piece] = []
+    for piece in pieces:
+        flat.extend(piece.pieces if isinstance(piece, Sentence) else (piece,))
+    return Sentence(tuple(p for p in flat if p != ""))
+
+
+def joined(items: list[str], last: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+# ----- routes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    step: str
+    finding: str
+    also_requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One sequence of findings, and the crown jewels it reaches (control or read)."""
+
+    gains: Literal["control", "read"]
+    steps: tuple[RouteStep, ...]
+    jewels: tuple[str, ...]
+
+    @property
+    def findings(self) -> int:
+        return len(self.steps)
+
+    def chain(self) -> Sentence:
+        """GU-01 → GU-02 (with MP-02) → HV-01"""
+        pieces: list[Piece | Sentence] = []
+        for i, step in enumerate(self.steps):
+            if i:
+                pieces.append(" → ")
+            pieces.append(Ref(step.finding))
+            if step.also_requires:
+                pieces.append(" (with ")
+                for j, other in enumerate(step.also_requires):
+                    pieces += [", " if j else "", Ref(other)]
+                pieces.append(")")
+        return say(*pieces)
+
+
+def routes(figures: dict[str, Any], gains: Literal["control", "read"]) -> tuple[Route, ...]:
+    """Crown jewels grouped by the route that reaches them, fewest findings first.
+
+    `figures` is one entry point in one state. Jewels reached by the same sequence of
+    steps share a route; a sentence may name one route only when there is one.
+    """
+    distances = figures["min_findings"] if gains == "control" else figures["min_findings_read"]
+    grouped: dict[tuple[RouteStep, ...], list[str]] = {}
+    for jewel, distance in distances.items():
+        if distance is None or (gains == "read" and figures["min_findings"][jewel] is not None):
+            continue
+        path = tuple(
+            RouteStep(p["step"], p["finding"], tuple(p["also_requires"]))
+            for p in figures["paths"].get(jewel, [])
+        )
+        grouped.setdefault(path, []).append(jewel)
+    found = [Route(gains, path, tuple(jewels)) for path, jewels in grouped.items()]
+    return tuple(sorted(found, key=lambda r: (r.findings, r.jewels)))
+
+
+# ----- what one entry point reaches ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    entry: str
+    title: str
+    state: str
+    services: int
+    """Services present in the state."""
+    controlled: int
+    read: int
+    """Services read (controlled ones included)."""
+    jewels: int
+    """Crown jewels present in the state."""
+    control_routes: tuple[Route, ...]
+    read_routes: tuple[Route, ...]
+
+    @property
+    def jewels_controlled(self) -> int:
+        return sum(len(r.jewels) for r in self.control_routes)
+
+    @property
+    def jewels_read_only(self) -> int:
+        return sum(len(r.jewels) for r in self.read_routes)
+
+    @property
+    def sentence(self) -> Sentence:
+        """ "control of 3 of 15 services; every crown jewel within three findings: A → B"."""
+        total, nc, nr = self.services, self.controlled, self.read
+        services = "service" if total == 1 else "services"
+        if total and nc == total:
+            head = f"full control of every service ({total})"
+        elif nc:
+            head = f"control of {nc} of {total} {services}"
+            if nr > nc:
+                head += f", read access to {nr - nc} more"
+        elif nr:
+            head = f"read access to {nr} of {total} {services}"
+        else:
+            head = "no service"
+        parts: list[Piece | Sentence] = [head]
+        jewel_word = "jewel" if self.jewels == 1 else "jewels"
+        if self.control_routes:
+            reached = self.jewels_controlled
+            whom = (
+                ("the crown jewel" if self.jewels == 1 else "every crown jewel")
+                if reached == self.jewels
+                else f"{reached} of {self.jewels} crown {jewel_word}"
+            )
+            parts += ["; ", whom, self._within(self.control_routes)]
+        if self.read_routes:
+            parts += [
+                f"; reads {self.jewels_read_only} of {self.jewels} crown {jewel_word}",
+                self._within(self.read_routes),
+            ]
+        if self.jewels and not self.control_routes and not self.read_routes:
+            parts.append("; no crown jewel")
+        return say(*parts)
+
+    @staticmethod
+    def _within(found: tuple[Route, ...]) -> Sentence:
+        longest = max(r.findings for r in found)
+        if len(found) == 1:
+            return say(f" within {findings_word(longest)}: ", found[0].chain())
+        at_most = "at most " if min(r.findings for r in found) != longest else ""
+        return say(f" within {at_most}{findings_word(longest)}, by {len(found)} different routes")
+
+
+def reach_of(review: Review, figures: dict[str, Any], state: str, entry: str) -> Reach:
+    data = figures["states"][state]["entry_points"][entry]
+    spec = review.spec
+    present = [a for a in spec.assets if state in a.placement]
+    return Reach(
+        entry=entry,
+        title=next(e.title for e in spec.entry_points if e.id == entry),
+        state=state,
+        services=sum(a.kind == "service" for a in present),
+        controlled=len(data["controlled"]),
+        read=len(data["read"]),
+        jewels=len(data["min_findings"]),
+        control_routes=routes(data, "control"),
+        read_routes=routes(data, "read"),
+    )
+
+
+# ----- the executive summary -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryComparison:
+    before: Reach
+    after: Reach
+
+    @property
+    def direction(self) -> Literal["worse", "better", "same"]:
+        """Worse when more services or crown jewels are controlled, or, with control
+        unchanged, more services read; better the other way round."""
+        b, a = self.before, self.after
+        if (
+            a.controlled > b.controlled
+            or a.jewels_controlled > b.jewels_controlled
+            or (a.controlled == b.controlled and a.read > b.read)
+        ):
+            return "worse"
+        if (
+            a.controlled < b.controlled
+            or a.jewels_controlled < b.jewels_controlled
+            or (a.controlled == b.controlled and a.read < b.read)
+        ):
+            return "better"
+        return "same"
+
+
+@dataclass(frozen=True)
+class TopRisk:
+    finding: ScoredFinding
+    reason: Sentence
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    id: str
+    title: str
+    findings: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    phase_id: str
+    phase_title: str
+    description: str | None
+    findings: int
+    effort: str
+    rows: tuple[tuple[str, int, int], ...]
+    """(entry point, services controlled now, after this phase)"""
+    later: tuple[PhaseSummary, ...]
+
+
+@dataclass(frozen=True)
+class SeverityTable:
+    versions: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    """(version, state) per column."""
+    rows: tuple[tuple[str, tuple[int | None, ...]], ...]
+    """(band, counts per column; None where a version has no such band)."""
+    scored: tuple[int, ...]
+    not_scored: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    compared: bool
+    verdict: str
+    worse: tuple[str, ...]
+    better: tuple[str, ...]
+    exposure: str | None
+    spotc_sentence: str
+    new_single_points: tuple[str, ...]
+    counts_sentence: str
+    counts: dict[str, int]
+    ledger_sentence: str
+    phase_sentence: str | None
+    entries: tuple[EntryComparison, ...]
+    figure_rows: tuple[FigureRow, ...]
+    top_risks: tuple[TopRisk, ...]
+    improved_findings: tuple[ScoredFinding, ...]
+    decision: Decision | None
+    severity: SeverityTable
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _open_in(review: Review, state: str) -> list[ScoredFinding]:
+    return [
+        f
+        for f in review.findings
+        if f.finding.affected.get(state) and f.finding.status != "remediated"
+    ]
+
+
+def _services_by_design(figures: dict[str, Any], state: str, assets: list[str]) -> int:
+    radius = figures["states"][state]["blast_radius"]
+    return len({s for a in assets for s in radius.get(a, [])})
+
+
+def top_risks(
+    review: Review, figures: dict[str, Any], current: str, limit: int = 5
+) -> tuple[TopRisk, ...]:
+    """Choke points first (by what their fix alone cuts), then open findings by severity."""
+    titles = {e.id: e.title for e in review.spec.entry_points}
+    chokes = {c["finding"]: c for c in figures["states"][current]["choke_points"]}
+    chosen: list[str] = []
+    for choke in figures["states"][current]["choke_points"]:
+        if review.finding_by_id[choke["finding"]].finding.status != "remediated":
+            chosen.append(choke["finding"])
+    for scored in review.by_severity():
+        if scored.id not in chosen and scored in _open_in(review, current):
+            chosen.append(scored.id)
+    result = []
+    for finding_id in chosen[:limit]:
+        scored = review.finding_by_id[finding_id]
+        choke = chokes.get(finding_id)
+        if choke:
+            cut = []
+            if choke["crown_jewels_cut"]:
+                cut.append(
+                    count(choke["crown_jewels_cut"], "crown-jewel route", "crown-jewel routes")
+                )
+            cut.append(f"control of {count(choke['services_cut'], 'service', 'services')}")
+            cut.append(f"read access to {choke['reads_cut']}")
+            where = ", ".join(titles.get(e, e) for e in choke["entry_points"])
+            reason = f"Fixing it alone cuts {joined(cut)} (from {where})."
+        else:
+            affected = scored.finding.affected.get(current, [])
+            radius = _services_by_design(figures, current, affected)
+            reason = (
+                f"{scored.finding.delta.capitalize()}; its affected components control "
+                f"{count(radius, 'service', 'services')} by design."
+            )
+        if scored.finding.known_exploited.cisa_kev:
+            reason += " Known to be exploited in the wild."
+        result.append(TopRisk(scored, say(reason)))
+    return tuple(result)
+
+
+def severity_table(review: Review, figures: dict[str, Any]) -> SeverityTable:
+    states = review.state_ids
+    scoring = review.spec.review.scoring
+    present = [
+        v
+        for v in versions_in_order([scoring.primary, scoring.secondary])
+        if any(v in figures["states"][s]["severity_counts"]["by_version"] for s in states)
+    ]
+    columns = tuple((v, s) for v in present for s in states)
+    rows = []
+    for band in BAND_NAMES:
+        cells: list[int | None] = []
+        for version, state in columns:
+            counts = figures["states"][state]["severity_counts"]["by_version"].get(version, {})
+            cells.append(counts.get(band) if band in counts else None)
+        rows.append((band, tuple(cells)))
+    scored = tuple(
+        sum(figures["states"][s]["severity_counts"]["by_version"].get(v, {}).values())
+        for v, s in columns
+    )
+    not_scored = tuple(
+        sum(figures["states"][s]["severity_counts"]["not_scored"].values()) for _, s in columns
+    )
+    return SeverityTable(tuple(present), columns, tuple(rows), scored, not_scored)
+
+
+def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSummary:
+    spec = review.spec
+    baseline, current = review.state_ids[0], review.state_ids[-1]
+    before, after = figures["states"][baseline], figures["states"][current]
+    compared = baseline != current
+    entries = tuple(
+        EntryComparison(
+            reach_of(review, figures, baseline, e.id), reach_of(review, figures, current, e.id)
+        )
+        for e in spec.entry_points
+    )
+    worse = tuple(e.after.title for e in entries if e.direction == "worse")
+    better = tuple(e.after.title for e in entries if e.direction == "better")
+    if worse and not better:
+        verdict = "The estate is more exposed after the change than before it."
+    elif better and not worse:
+        verdict = "The estate is less exposed after the change than before it."
+    elif worse and better:
+        verdict = (
+            "The change made the estate more exposed from some entry points and less "
+            "exposed from others."
+        )
+    else:
+        verdict = "Reach from the modelled entry points is the same before and after the change."
+    exposure = None
+    if worse:
+        who = (
+            "the one modelled entry point"
+            if len(entries) == 1
+            else f"{number_word(len(worse))} of the {len(entries)} modelled entry points"
+        )
+        exposure = f"From {who} ({', '.join(worse)}) an attacker now reaches more than before"
+        if better:
+            exposure += f", from {number_word(len(better))} less ({', '.join(better)})"
+        exposure += "."
+    spotc_before = before["single_points_of_total_compromise"]
+    spotc_after = after["single_points_of_total_compromise"]
+    new_single_points = tuple(a for a in spotc_after if a not in spotc_before)
+    spotc_sentence = (
+        "The number of components whose compromise alone controls every service (single "
+        f"points of total compromise) went from {len(spotc_before)} to {len(spotc_after)}"
+    )
+
+    open_now = _open_in(review, current)
+    tally = Counter(f.finding.delta for f in open_now)
+    counts = {
+        "open": len(open_now),
+        "new_or_amplified": tally["new"] + tally["amplified"],
+        "carried_over": tally["carried-over"],
+        "reduced": tally["reduced"],
+        "removed": tally["removed"],
+    }
+    parts = [f"{counts['new_or_amplified']} new or amplified by the change"]
+    parts.append(f"{counts['carried_over']} carried over unchanged")
+    if counts["reduced"]:
+        parts.append(f"{counts['reduced']} whose risk the change reduced")
+    if counts["removed"]:
+        parts.append(f"{counts['removed']} whose risk the change removed")
+    counts_sentence = (
+        f"{count(counts['open'], 'finding applies', 'findings apply')} to the current state: "
+        f"{joined(parts)}."
+    )
+    improved = tuple(f for f in review.findings if f.finding.delta in ("reduced", "removed"))
+    ledger = (
+        "On the other side of the ledger, the change brought "
+        f"{count(len(spec.observations), 'positive observation', 'positive observations')}"
+    )
+    if improved:
+        ledger += " and " + count(
+            len(improved),
+            "finding whose risk it reduced or removed",
+            "findings whose risk it reduced or removed",
+        )
+    ledger += "."
+
+    phase_sentence = None
+    decision = None
+    if spec.roadmap:
+        first = spec.roadmap[0]
+        what_if = figures["what_if"][first.id]["states"][current]
+        left = [
+            e.id
+            for e in spec.entry_points
+            if len(what_if["entry_points"][e.id]["controlled"])
+            > len(before["entry_points"][e.id]["controlled"])
+        ]
+        if compared:
+            if not left:
+                phase_sentence = (
+                    f"Completing the first roadmap phase, “{first.title}”, brings every "
+                    "modelled entry point back to or below its baseline reach."
+                )
+            else:
+                phase_sentence = (
+                    f"After the first roadmap phase, “{first.title}”, "
+                    f"{count(len(left), 'entry point still reaches', 'entry points still reach')}"
+                    " more than in the baseline."
+                )
+        members = [
+            f
+            for f in review.by_severity()
+            if f.finding.roadmap == first.id and f.finding.status != "remediated"
+        ]
+        efforts = Counter(f.finding.effort for f in members)
+        effort_parts = [
+            f"{efforts[level]} of {level} effort"
+            for level in ("low", "medium", "high")
+            if efforts[level]
+        ]
+        if efforts[None]:
+            effort_parts.append(f"{efforts[None]} not rated for effort")
+        effort = count(len(members), "finding", "findings")
+        if effort_parts:
+            effort += ": " + ", ".join(effort_parts)
+        decision = Decision(
+            first.id,
+            first.title,
+            first.description,
+            len(members),
+            effort + ".",
+            tuple(
+                (
+                    e.title,
+                    len(after["entry_points"][e.id]["controlled"]),
+                    len(what_if["entry_points"][e.id]["controlled"]),
+                )
+                for e in spec.entry_points
+            ),
+            tuple(
+                PhaseSummary(p.id, p.title, sum(f.finding.roadmap == p.id for f in review.findings))
+                for p in spec.roadmap[1:]
+            ),
+        )
+
+    figure_rows = [
+        FigureRow("Single points of total compromise", len(spotc_before), len(spotc_after)),
+        FigureRow(
+            "Components controlling more than one service by design",
+            sum(len(r) > 1 for r in before["blast_radius"].values()),
+            sum(len(r) > 1 for r in after["blast_radius"].values()),
+        ),
+    ]
+    figure_rows += [
+        FigureRow(
+            f"Services controlled from {e.after.title}", e.before.controlled, e.after.controlled
+        )
+        for e in entries
+    ]
+    figure_rows.append(
+        FigureRow(
+            "Findings that apply",
+            before["severity_counts"]["findings"],
+            after["severity_counts"]["findings"],
+        )
+    )
+    return ExecutiveSummary(
+        compared=compared,
+        verdict=verdict,
+        worse=worse,
+        better=better,
+        exposure=exposure,
+        spotc_sentence=spotc_sentence,
+        new_single_points=new_single_points,
+        counts_sentence=counts_sentence,
+        counts=counts,
+        ledger_sentence=ledger,
+        phase_sentence=phase_sentence,
+        entries=entries,
+        figure_rows=tuple(figure_rows),
+        top_risks=top_risks(review, figures, current),
+        improved_findings=improved,
+        decision=decision,
+        severity=severity_table(review, figures),
+    )
+
+
+# ----- attack paths --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryPaths:
+    reach: Reach
+    figures: dict[str, Any]
+
+    @property
+    def groups(self) -> tuple[Route, ...]:
+        """Every route to a crown jewel, control routes first."""
+        return self.reach.control_routes + self.reach.read_routes
+
+
+def attack_paths(review: Review, figures: dict[str, Any]) -> dict[str, tuple[EntryPaths, ...]]:
+    return {
+        state: tuple(
+            EntryPaths(
+                reach_of(review, figures, state, e.id),
+                figures["states"][state]["entry_points"][e.id],
+            )
+            for e in review.spec.entry_points
+        )
+        for state in review.state_ids
+    }
+
+
+# ----- availability --------------------------------------------------------------------
+
+_IMPACT_RANK = {"N": 0, "L": 1, "P": 1, "H": 2, "C": 2}
+# The impact metrics of each version: (confidentiality, integrity, availability).
+_IMPACT_TRIPLES = (("C", "I", "A"), ("VC", "VI", "VA"), ("SC", "SI", "SA"))
+
+
+def _impacts(scored: ScoredFinding) -> list[tuple[int, int, int]]:
+    triples = []
+    for score in scored.scores:
+        values = {m.key: m.value for m in score.metrics}
+        for keys in _IMPACT_TRIPLES:
+            if all(k in values for k in keys):
+                triples.append(tuple(_IMPACT_RANK.get(values[k], 0) for k in keys))
+    return triples  # type: ignore[return-value]
+
+
+def rates_availability(scored: ScoredFinding) -> bool:
+    """A vector of the finding rates an availability impact (A, VA or SA above None)."""
+    return any(a > 0 for _, _, a in _impacts(scored))
+
+
+def availability_first(scored: ScoredFinding) -> bool:
+    """A vector rates the availability impact above both confidentiality and integrity:
+    the finding is mainly about stopping things, not taking them over."""
+    return any(a > max(c, i) for c, i, a in _impacts(scored))
+
+
+@dataclass(frozen=True)
+class AvailabilityFindings:
+    mainly: tuple[ScoredFinding, ...]
+    """Open findings mainly about availability, or not CVSS-scored and affecting a
+    component other services depend on."""
+    also: tuple[ScoredFinding, ...]
+    """Other open findings that rate an availability impact alongside full compromise."""
+
+
+def availability_findings(
+    review: Review, figures: dict[str, Any], current: str
+) -> AvailabilityFindings:
+    radius = figures["states"][current]["availability_radius"]
+    mainly, also = [], []
+    for scored in review.by_severity():
+        affected = scored.finding.affected.get(current, [])
+        if not affected or scored.finding.status == "remediated":
+            continue
+        shared = any(len(radius.get(a, [])) > 1 for a in affected)
+        if availability_first(scored) or (not scored.scores and shared):
+            mainly.append(scored)
+        elif rates_availability(scored):
+            also.append(scored)
+    return AvailabilityFindings(tuple(mainly), tuple(also))
