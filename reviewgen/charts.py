@@ -8,10 +8,10 @@ print legibly. Every label is escaped.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from markupsafe import Markup
 
+from .figures import Comparison
 from .review import Review
 
 BANDS = ("Critical", "High", "Medium", "Low", "None")
@@ -42,18 +42,16 @@ def _text(x: float, y: float, text: str, anchor: str = "start", cls: str = "rg-l
     )
 
 
-def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], version: str) -> Markup:
+def severity_chart(figures: Comparison, state_titles: dict[str, str], version: str) -> Markup:
     """One stacked bar per state: how many findings fall in each CVSS band.
 
     Each state's title sits on its own line above its bar, so long titles never
     run into the bars.
     """
     bar_width, bar, row, top_margin = 560, 22, 52, 26
-    states = list(figures["states"])
+    states = list(figures.states)
     bands = [b for b in BANDS if version != "2.0" or b != "Critical"]
-    by_state = {
-        s: figures["states"][s]["severity_counts"]["by_version"].get(version, {}) for s in states
-    }
+    by_state = {s: figures.states[s].severity_counts.by_version.get(version, {}) for s in states}
     # Bars share one scale (findings, not percentages), so a state with more findings
     # has a longer bar.
     widest = max((sum(c.values()) for c in by_state.values()), default=0) or 1
@@ -97,19 +95,18 @@ def severity_chart(figures: dict[str, Any], state_titles: dict[str, str], versio
     )
 
 
-def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str, str]) -> Markup:
+def blast_chart(review: Review, figures: Comparison, state_titles: dict[str, str]) -> Markup:
     """Services each asset controls by design, per state (assets controlling more than one)."""
-    states = list(figures["states"])
+    states = list(figures.states)
     rows = [
         a.id
         for a in review.spec.assets
-        if any(len(figures["states"][s]["blast_radius"].get(a.id, [])) > 1 for s in states)
+        if any(len(figures.states[s].blast_radius.get(a.id, [])) > 1 for s in states)
     ]
     services = sum(1 for a in review.spec.assets if a.kind == "service") or 1
     if len(rows) > MAX_ROWS:
         widest = {
-            a: max(len(figures["states"][s]["blast_radius"].get(a, [])) for s in states)
-            for a in rows
+            a: max(len(figures.states[s].blast_radius.get(a, [])) for s in states) for a in rows
         }
         kept = set(sorted(rows, key=lambda a: -widest[a])[:MAX_ROWS])
         rows = [a for a in rows if a in kept]
@@ -120,7 +117,7 @@ def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str,
         y = 10 + i * per_row
         body.append(_text(0, y + bar, review.assets[asset].name[:26]))
         for j, state in enumerate(states):
-            count = len(figures["states"][state]["blast_radius"].get(asset, []))
+            count = len(figures.states[state].blast_radius.get(asset, []))
             width = bar_width * count / services
             body.append(
                 f'<rect x="{label_width}" y="{y + j * bar}" width="{width:.1f}" '
@@ -132,8 +129,7 @@ def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str,
                     label_width + width + 4,
                     y + j * bar + bar - 3,
                     f"{count}"
-                    if state in figures["states"]
-                    and asset in figures["states"][state]["blast_radius"]
+                    if state in figures.states and asset in figures.states[state].blast_radius
                     else "absent",
                     cls="rg-small",
                 )
@@ -153,13 +149,13 @@ def blast_chart(review: Review, figures: dict[str, Any], state_titles: dict[str,
     )
 
 
-def control_matrix(review: Review, figures: dict[str, Any], state: str) -> Markup:
+def control_matrix(review: Review, figures: Comparison, state: str) -> Markup:
     """Which asset controls which service by design in one state (a filled cell)."""
-    data = figures["states"][state]
+    data = figures.states[state]
     services = [
-        a.id for a in review.spec.assets if a.kind == "service" and a.id in data["blast_radius"]
+        a.id for a in review.spec.assets if a.kind == "service" and a.id in data.blast_radius
     ]
-    rows = [a for a, radius in data["blast_radius"].items() if len(radius) > 1]
+    rows = [a for a, radius in data.blast_radius.items() if len(radius) > 1]
     if len(services) > MAX_MATRIX_COLUMNS or len(rows) > MAX_ROWS:
         return Markup(
             f'\n<p class="rg-muted">The control matrix is drawn for estates of up to '
@@ -177,12 +173,12 @@ def control_matrix(review: Review, figures: dict[str, Any], state: str) -> Marku
             f'<text transform="translate({x:.1f},{top - 6}) rotate(-60)" '
             f'class="rg-small" fill="currentColor">{escape(service)}</text>'
         )
-    spotc = set(data["single_points_of_total_compromise"])
+    spotc = set(data.single_points_of_total_compromise)
     for i, asset in enumerate(rows):
         y = top + i * cell
         marker = " ★" if asset in spotc else ""
         body.append(_text(0, y + 13, asset + marker))
-        controlled = set(data["blast_radius"][asset])
+        controlled = set(data.blast_radius[asset])
         for j, service in enumerate(services):
             cls = "rg-cell-on" if service in controlled else "rg-cell-off"
             body.append(

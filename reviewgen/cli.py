@@ -75,7 +75,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     review = load_review(args.review)
     figures = compare(review)
     if args.format == "json":
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(figures.to_json(), indent=2))
     else:
         sys.stdout.write(text_report(review, figures))
     return 0
@@ -151,8 +151,12 @@ def parser() -> argparse.ArgumentParser:
     comp.add_argument("--format", choices=("text", "json"), default="text")
     comp.set_defaults(run=cmd_compare)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of the input files")
-    schema.add_argument("which", nargs="?", choices=("review", "finding"), default="review")
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of an input file or of the comparison's JSON"
+    )
+    schema.add_argument(
+        "which", nargs="?", choices=("review", "finding", "comparison"), default="review"
+    )
     schema.set_defaults(run=cmd_schema)
 
     new = commands.add_parser("new", help="create a review or a finding from a template")

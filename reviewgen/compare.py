@@ -13,6 +13,21 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from .figures import (
+    AttackSurface,
+    ChokePoint,
+    Comparison,
+    DeltaTally,
+    EntryCut,
+    EntryReach,
+    Inventory,
+    NewDominance,
+    PathStep,
+    SeverityCounts,
+    StateFigures,
+    SurfaceChange,
+    WhatIf,
+)
 from .graph import StateGraph, build_state_graph
 from .model import DELTAS
 from .reach import AttackGraph, Reach, closure
@@ -35,9 +50,9 @@ def _context(review: Review, state: str) -> StateContext:
     control, availability = closure(graph, "I"), closure(graph, "A")
     services = set(graph.services)
     design = {
-        "single_points_of_total_compromise": [
+        "single_points_of_total_compromise": tuple(
             a for a in graph.assets if services and services <= control[a]
-        ],
+        ),
         "blast_radius": {a: _ordered(graph, control[a] & services) for a in graph.assets},
         "blast_radius_infrastructure": {
             a: _ordered(graph, control[a] - services - {a}) for a in graph.assets
@@ -49,12 +64,12 @@ def _context(review: Review, state: str) -> StateContext:
     return StateContext(graph, AttackGraph(graph), design)
 
 
-def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> list[str]:
+def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> tuple[str, ...]:
     """Assets in the order the review lists them."""
-    return sorted(assets, key=graph.position.__getitem__)
+    return tuple(sorted(assets, key=graph.position.__getitem__))
 
 
-def _entry_point(context: StateContext, reach: Reach) -> dict[str, Any]:
+def _entry_point(context: StateContext, reach: Reach) -> EntryReach:
     graph = context.graph
     services = set(graph.services)
     controlled = reach.assets("control")
@@ -69,29 +84,24 @@ def _entry_point(context: StateContext, reach: Reach) -> dict[str, Any]:
     for jewel in graph.crown_jewels:
         node = ("control", jewel) if ("control", jewel) in reach.distance else ("read", jewel)
         if node in reach.distance:
-            paths[jewel] = [
-                {
-                    "step": s.id,
-                    "finding": s.finding,
-                    "also_requires": sorted(s.findings - {s.finding}),
-                    "gains": s.gains,
-                }
+            paths[jewel] = tuple(
+                PathStep(s.id, s.finding, tuple(sorted(s.findings - {s.finding})), s.gains)
                 for s in reach.path(node)
-            ]
-    return {
-        "controlled": _ordered(graph, controlled & services),
-        "read": _ordered(graph, read & services),
-        "footholds": _ordered(graph, footholds & services),
-        "infrastructure_controlled": _ordered(graph, controlled - services),
-        "min_findings": {j: fewest("control", j) for j in graph.crown_jewels},
-        "min_findings_read": {j: fewest("read", j) for j in graph.crown_jewels},
-        "paths": paths,
-    }
+            )
+    return EntryReach(
+        controlled=_ordered(graph, controlled & services),
+        read=_ordered(graph, read & services),
+        footholds=_ordered(graph, footholds & services),
+        infrastructure_controlled=_ordered(graph, controlled - services),
+        min_findings={j: fewest("control", j) for j in graph.crown_jewels},
+        min_findings_read={j: fewest("read", j) for j in graph.crown_jewels},
+        paths=paths,
+    )
 
 
 def _reach_summary(
     context: StateContext, entry_points: list[str], fixed: frozenset[str]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, EntryReach]:
     return {
         entry: _entry_point(context, context.attack_graph.attack(entry, fixed))
         for entry in entry_points
@@ -102,48 +112,43 @@ def _choke_points(
     context: StateContext,
     entry_points: list[str],
     fixed: frozenset[str],
-) -> list[dict[str, Any]]:
+) -> tuple[ChokePoint, ...]:
     """Findings whose fix alone cuts the most reach, ranked by structure, not CVSS."""
     graph = context.graph
     services = set(graph.services)
     jewels = set(graph.crown_jewels)
-    cuts: dict[str, dict[str, dict[str, list[str]]]] = {}
+    cuts: dict[str, dict[str, EntryCut]] = {}
     for entry in entry_points:
         reach = context.attack_graph.attack(entry, fixed)
         for finding, lost in context.attack_graph.losses(reach, fixed).items():
             controlled = {a for kind, a in lost if kind == "control"}
             read = {a for kind, a in lost if kind == "read"}
-            cut = {
-                "controlled": _ordered(graph, controlled & services),
-                "read": _ordered(graph, read & services),
-                "crown_jewels": _ordered(graph, controlled & jewels),
-            }
-            if any(cut.values()):
+            cut = EntryCut(
+                controlled=_ordered(graph, controlled & services),
+                read=_ordered(graph, read & services),
+                crown_jewels=_ordered(graph, controlled & jewels),
+            )
+            if cut.controlled or cut.read or cut.crown_jewels:
                 cuts.setdefault(finding, {})[entry] = cut
     ranked = [
-        {
-            "finding": finding,
-            "crown_jewels_cut": sum(len(c["crown_jewels"]) for c in per_entry.values()),
-            "services_cut": sum(len(c["controlled"]) for c in per_entry.values()),
-            "reads_cut": sum(len(c["read"]) for c in per_entry.values()),
-            "entry_points": per_entry,
-        }
+        ChokePoint(
+            finding=finding,
+            crown_jewels_cut=sum(len(c.crown_jewels) for c in per_entry.values()),
+            services_cut=sum(len(c.controlled) for c in per_entry.values()),
+            reads_cut=sum(len(c.read) for c in per_entry.values()),
+            entry_points=per_entry,
+        )
         for finding, per_entry in cuts.items()
     ]
     ranked.sort(key=_choke_rank)
-    return ranked
+    return tuple(ranked)
 
 
-def _choke_rank(choke: dict[str, Any]) -> tuple[int, int, int, str]:
-    return (
-        -choke["crown_jewels_cut"],
-        -choke["services_cut"],
-        -choke["reads_cut"],
-        choke["finding"],
-    )
+def _choke_rank(choke: ChokePoint) -> tuple[int, int, int, str]:
+    return (-choke.crown_jewels_cut, -choke.services_cut, -choke.reads_cut, choke.finding)
 
 
-def severity_counts(review: Review, state: str) -> dict[str, Any]:
+def severity_counts(review: Review, state: str) -> SeverityCounts:
     """Findings that apply in `state`, counted per band, separately for each CVSS version."""
     per_version: dict[str, Counter[str]] = {}
     not_scored: Counter[str] = Counter()
@@ -153,65 +158,62 @@ def severity_counts(review: Review, state: str) -> dict[str, Any]:
             not_scored[scored.finding.severity or "none"] += 1
         for score in scored.scores:
             per_version.setdefault(score.version, Counter())[score.severity] += 1
-    return {
-        "findings": len(applicable),
-        "by_version": {
+    return SeverityCounts(
+        findings=len(applicable),
+        by_version={
             v.id: {band: per_version[v.id][band] for band in v.bands}
             for v in CVSS_VERSIONS
             if v.id in per_version
         },
-        "not_scored": {s: not_scored[s] for s in reversed(SEVERITY_IDS_ASCENDING) if not_scored[s]},
-    }
+        not_scored={s: not_scored[s] for s in reversed(SEVERITY_IDS_ASCENDING) if not_scored[s]},
+    )
 
 
 def _state_figures(
     review: Review, context: StateContext, fixed: frozenset[str], with_choke_points: bool
-) -> dict[str, Any]:
+) -> StateFigures:
     graph = context.graph
     entry_points = [e.id for e in review.spec.entry_points]
-    reach = _reach_summary(context, entry_points, fixed)
-    figures: dict[str, Any] = {
+    return StateFigures(
         **context.design,
-        "entry_points": reach,
-        "severity_counts": severity_counts(review, graph.state),
-    }
-    if with_choke_points:
-        figures["choke_points"] = _choke_points(context, entry_points, fixed)
-    return figures
+        entry_points=_reach_summary(context, entry_points, fixed),
+        severity_counts=severity_counts(review, graph.state),
+        choke_points=_choke_points(context, entry_points, fixed) if with_choke_points else None,
+    )
 
 
 def _fixed_baseline(review: Review) -> frozenset[str]:
     return frozenset(f.id for f in review.findings if f.finding.status == "remediated")
 
 
-def _delta(review: Review) -> dict[str, Any]:
+def _delta(review: Review) -> DeltaTally:
     by_delta = Counter(f.finding.delta for f in review.findings)
     by_category: dict[str, dict[str, int]] = {}
     for f in review.findings:
         by_category.setdefault(f.finding.category, Counter())[f.finding.delta] += 1
-    return {
-        "findings": {d: by_delta[d] for d in DELTAS},
-        "observations": dict(Counter(o.delta for o in review.spec.observations)),
-        "by_category": {
+    return DeltaTally(
+        findings={d: by_delta[d] for d in DELTAS},
+        observations=dict(Counter(o.delta for o in review.spec.observations)),
+        by_category={
             c.id: {d: by_category.get(c.id, {}).get(d, 0) for d in DELTAS}
             for c in review.spec.categories
         },
-    }
+    )
 
 
-def _attack_surface(review: Review, contexts: dict[str, StateContext]) -> dict[str, Any]:
+def _attack_surface(review: Review, contexts: dict[str, StateContext]) -> AttackSurface:
     """An inventory per state and what changed between consecutive states (no weights)."""
     spec = review.spec
-    per_state: dict[str, Any] = {}
+    per_state: dict[str, Inventory] = {}
     for state, context in contexts.items():
         present = [a for a in spec.assets if state in a.placement]
-        per_state[state] = {
-            "assets_by_kind": dict(Counter(a.kind for a in present)),
-            "physical_systems": sum(a.placement[state].platform == "physical" for a in present),
-            "out_of_band_controllers": sum(a.placement[state].bmc for a in present),
-            "dominance_edges": len(context.graph.edges),
-            "attack_steps": len(context.graph.steps),
-        }
+        per_state[state] = Inventory(
+            assets_by_kind=dict(Counter(a.kind for a in present)),
+            physical_systems=sum(a.placement[state].platform == "physical" for a in present),
+            out_of_band_controllers=sum(a.placement[state].bmc for a in present),
+            dominance_edges=len(context.graph.edges),
+            attack_steps=len(context.graph.steps),
+        )
     changes = []
     states = list(contexts)
     for before, after in itertools.pairwise(states):
@@ -222,45 +224,44 @@ def _attack_surface(review: Review, contexts: dict[str, StateContext]) -> dict[s
             if (edge.source, edge.target) not in old_edges:
                 grouped.setdefault((edge.source, edge.via), []).append(edge.target)
         changes.append(
-            {
-                "from": before,
-                "to": after,
-                "assets_added": [a for a in new.assets if a not in old.assets],
-                "assets_removed": [a for a in old.assets if a not in new.assets],
-                "new_dominance": [
-                    {"source": s, "via": via, "targets": targets}
-                    for (s, via), targets in grouped.items()
-                ],
-            }
+            SurfaceChange(
+                before,
+                after,
+                assets_added=tuple(a for a in new.assets if a not in old.assets),
+                assets_removed=tuple(a for a in old.assets if a not in new.assets),
+                new_dominance=tuple(
+                    NewDominance(s, via, tuple(targets)) for (s, via), targets in grouped.items()
+                ),
+            )
         )
-    return {"states": per_state, "changes": changes}
+    return AttackSurface(per_state, tuple(changes))
 
 
-def compare(review: Review) -> dict[str, Any]:
-    """Every comparison figure for a review, as plain JSON-ready data."""
+def compare(review: Review) -> Comparison:
+    """Every comparison figure for a review (`.to_json()` gives the published JSON)."""
     contexts = {state: _context(review, state) for state in review.state_ids}
     baseline_fixed = _fixed_baseline(review)
     states = {
         state: _state_figures(review, context, baseline_fixed, with_choke_points=True)
         for state, context in contexts.items()
     }
-    what_if: dict[str, Any] = {}
+    what_if: dict[str, WhatIf] = {}
     fixed = baseline_fixed
     for phase in review.spec.roadmap:
         fixed = fixed | {f.id for f in review.findings if f.finding.roadmap == phase.id}
-        what_if[phase.id] = {
-            "fixed": sorted(fixed - baseline_fixed),
-            "states": {
+        what_if[phase.id] = WhatIf(
+            fixed=tuple(sorted(fixed - baseline_fixed)),
+            states={
                 state: _state_figures(review, context, fixed, with_choke_points=False)
                 for state, context in contexts.items()
             },
-        }
+        )
     current = review.state_ids[-1]
-    return {
-        "review": review.slug,
-        "states": states,
-        "what_if": what_if,
-        "choke_points": states[current]["choke_points"],
-        "delta": _delta(review),
-        "attack_surface": _attack_surface(review, contexts),
-    }
+    return Comparison(
+        review=review.slug,
+        states=states,
+        what_if=what_if,
+        choke_points=states[current].choke_points or (),
+        delta=_delta(review),
+        attack_surface=_attack_surface(review, contexts),
+    )

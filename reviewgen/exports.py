@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from .figures import Comparison
 from .registry import VERSION_ORDER
 from .review import Review, ScoredFinding
 
@@ -80,11 +81,11 @@ def findings_csv(review: Review) -> bytes:
     return buffer.getvalue().encode()
 
 
-def comparison_json(figures: dict[str, Any]) -> bytes:
-    return (json.dumps(figures, indent=2) + "\n").encode()
+def comparison_json(figures: Comparison) -> bytes:
+    return (json.dumps(figures.to_json(), indent=2) + "\n").encode()
 
 
-def exports(review: Review, figures: dict[str, Any]) -> dict[str, bytes]:
+def exports(review: Review, figures: Comparison) -> dict[str, bytes]:
     """Export files keyed by their path inside the review's section of the site."""
     return {
         "exports/findings.json": findings_json(review),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .model import Gain
 from .review import Review
 
 ALL_GRANTS = frozenset({"C", "I", "A"})
@@ -36,7 +37,7 @@ class Step:
     findings: frozenset[str]
     """The step's own finding plus every finding it also requires."""
     requires: str
-    gains: str
+    gains: Gain
     targets: tuple[str, ...]
     note: str | None
 

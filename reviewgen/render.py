@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import charts, markup, report
+from .figures import Comparison
 from .review import Review
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -119,7 +120,7 @@ class Site:
 class PageContext:
     """Helpers templates use to link pages and look things up."""
 
-    def __init__(self, review: Review, figures: dict[str, Any], prefix: str) -> None:
+    def __init__(self, review: Review, figures: Comparison, prefix: str) -> None:
         self.review = review
         self.figures = figures
         self.prefix = prefix
@@ -148,7 +149,7 @@ class PageContext:
 
     def blast_union(self, state: str, ids: list[str]) -> list[str]:
         """Services controlled by design by any of `ids` in `state`, in estate order."""
-        radius = self.figures["states"][state]["blast_radius"]
+        radius = self.figures.states[state].blast_radius
         union = {service for asset in ids for service in radius.get(asset, [])}
         return [a for a in radius if a in union]
 
@@ -191,7 +192,7 @@ class PageContext:
         return self._depends[state]
 
     def _dependencies(self, state: str) -> dict[str, list[str]]:
-        radius = self.figures["states"][state]["availability_radius"]
+        radius = self.figures.states[state].availability_radius
         result: dict[str, list[str]] = {}
         for asset, stops in radius.items():
             for service in stops:
@@ -214,7 +215,7 @@ class PageContext:
 
 
 def _common(
-    review: Review, figures: dict[str, Any], helpers: PageContext, profile: Any
+    review: Review, figures: Comparison, helpers: PageContext, profile: Any
 ) -> dict[str, Any]:
     spec = review.spec
     primary = review.primary_version
@@ -257,7 +258,7 @@ def _steps_by_finding(review: Review) -> dict[str, list[dict[str, Any]]]:
 
 
 def render_review(
-    env: jinja2.Environment, review: Review, figures: dict[str, Any], profile: Any = None
+    env: jinja2.Environment, review: Review, figures: Comparison, profile: Any = None
 ) -> tuple[dict[str, str], list[Any], set[str]]:
     """Markdown pages of one review keyed by site path, its nav, and pages kept out of it."""
     prefix = review.slug

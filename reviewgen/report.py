@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .figures import Comparison, EntryReach
 from .registry import BAND_NAMES, versions_in_order
 from .review import Review, ScoredFinding
 
@@ -108,20 +109,19 @@ class Route:
         return say(*pieces)
 
 
-def routes(figures: dict[str, Any], gains: Literal["control", "read"]) -> tuple[Route, ...]:
+def routes(figures: EntryReach, gains: Literal["control", "read"]) -> tuple[Route, ...]:
     """Crown jewels grouped by the route that reaches them, fewest findings first.
 
     `figures` is one entry point in one state. Jewels reached by the same sequence of
     steps share a route; a sentence may name one route only when there is one.
     """
-    distances = figures["min_findings"] if gains == "control" else figures["min_findings_read"]
+    distances = figures.min_findings if gains == "control" else figures.min_findings_read
     grouped: dict[tuple[RouteStep, ...], list[str]] = {}
     for jewel, distance in distances.items():
-        if distance is None or (gains == "read" and figures["min_findings"][jewel] is not None):
+        if distance is None or (gains == "read" and figures.min_findings[jewel] is not None):
             continue
         path = tuple(
-            RouteStep(p["step"], p["finding"], tuple(p["also_requires"]))
-            for p in figures["paths"].get(jewel, [])
+            RouteStep(p.step, p.finding, p.also_requires) for p in figures.paths.get(jewel, [])
         )
         grouped.setdefault(path, []).append(jewel)
     found = [Route(gains, path, tuple(jewels)) for path, jewels in grouped.items()]
@@ -197,8 +197,8 @@ class Reach:
         return say(f" within {at_most}{findings_word(longest)}, by {len(found)} different routes")
 
 
-def reach_of(review: Review, figures: dict[str, Any], state: str, entry: str) -> Reach:
-    data = figures["states"][state]["entry_points"][entry]
+def reach_of(review: Review, figures: Comparison, state: str, entry: str) -> Reach:
+    data = figures.states[state].entry_points[entry]
     spec = review.spec
     present = [a for a in spec.assets if state in a.placement]
     return Reach(
@@ -206,9 +206,9 @@ def reach_of(review: Review, figures: dict[str, Any], state: str, entry: str) ->
         title=next(e.title for e in spec.entry_points if e.id == entry),
         state=state,
         services=sum(a.kind == "service" for a in present),
-        controlled=len(data["controlled"]),
-        read=len(data["read"]),
-        jewels=len(data["min_findings"]),
+        controlled=len(data.controlled),
+        read=len(data.read),
+        jewels=len(data.min_findings),
         control_routes=routes(data, "control"),
         read_routes=routes(data, "read"),
     )
@@ -315,21 +315,22 @@ def _open_in(review: Review, state: str) -> list[ScoredFinding]:
     ]
 
 
-def _services_by_design(figures: dict[str, Any], state: str, assets: list[str]) -> int:
-    radius = figures["states"][state]["blast_radius"]
+def _services_by_design(figures: Comparison, state: str, assets: list[str]) -> int:
+    radius = figures.states[state].blast_radius
     return len({s for a in assets for s in radius.get(a, [])})
 
 
 def top_risks(
-    review: Review, figures: dict[str, Any], current: str, limit: int = 5
+    review: Review, figures: Comparison, current: str, limit: int = 5
 ) -> tuple[TopRisk, ...]:
     """Choke points first (by what their fix alone cuts), then open findings by severity."""
     titles = {e.id: e.title for e in review.spec.entry_points}
-    chokes = {c["finding"]: c for c in figures["states"][current]["choke_points"]}
+    ranked = figures.states[current].choke_points or ()
+    chokes = {c.finding: c for c in ranked}
     chosen: list[str] = []
-    for choke in figures["states"][current]["choke_points"]:
-        if review.finding_by_id[choke["finding"]].finding.status != "remediated":
-            chosen.append(choke["finding"])
+    for ranked_choke in ranked:
+        if review.finding_by_id[ranked_choke.finding].finding.status != "remediated":
+            chosen.append(ranked_choke.finding)
     for scored in review.by_severity():
         if scored.id not in chosen and scored in _open_in(review, current):
             chosen.append(scored.id)
@@ -339,13 +340,11 @@ def top_risks(
         choke = chokes.get(finding_id)
         if choke:
             cut = []
-            if choke["crown_jewels_cut"]:
-                cut.append(
-                    count(choke["crown_jewels_cut"], "crown-jewel route", "crown-jewel routes")
-                )
-            cut.append(f"control of {count(choke['services_cut'], 'service', 'services')}")
-            cut.append(f"read access to {choke['reads_cut']}")
-            where = ", ".join(titles.get(e, e) for e in choke["entry_points"])
+            if choke.crown_jewels_cut:
+                cut.append(count(choke.crown_jewels_cut, "crown-jewel route", "crown-jewel routes"))
+            cut.append(f"control of {count(choke.services_cut, 'service', 'services')}")
+            cut.append(f"read access to {choke.reads_cut}")
+            where = ", ".join(titles.get(e, e) for e in choke.entry_points)
             reason = f"Fixing it alone cuts {joined(cut)} (from {where})."
         else:
             affected = scored.finding.affected.get(current, [])
@@ -360,36 +359,35 @@ def top_risks(
     return tuple(result)
 
 
-def severity_table(review: Review, figures: dict[str, Any]) -> SeverityTable:
+def severity_table(review: Review, figures: Comparison) -> SeverityTable:
     states = review.state_ids
     scoring = review.spec.review.scoring
     present = [
         v
         for v in versions_in_order([scoring.primary, scoring.secondary])
-        if any(v in figures["states"][s]["severity_counts"]["by_version"] for s in states)
+        if any(v in figures.states[s].severity_counts.by_version for s in states)
     ]
     columns = tuple((v, s) for v in present for s in states)
     rows = []
     for band in BAND_NAMES:
         cells: list[int | None] = []
         for version, state in columns:
-            counts = figures["states"][state]["severity_counts"]["by_version"].get(version, {})
+            counts = figures.states[state].severity_counts.by_version.get(version, {})
             cells.append(counts.get(band) if band in counts else None)
         rows.append((band, tuple(cells)))
     scored = tuple(
-        sum(figures["states"][s]["severity_counts"]["by_version"].get(v, {}).values())
-        for v, s in columns
+        sum(figures.states[s].severity_counts.by_version.get(v, {}).values()) for v, s in columns
     )
     not_scored = tuple(
-        sum(figures["states"][s]["severity_counts"]["not_scored"].values()) for _, s in columns
+        sum(figures.states[s].severity_counts.not_scored.values()) for _, s in columns
     )
     return SeverityTable(tuple(present), columns, tuple(rows), scored, not_scored)
 
 
-def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSummary:
+def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
     spec = review.spec
     baseline, current = review.state_ids[0], review.state_ids[-1]
-    before, after = figures["states"][baseline], figures["states"][current]
+    before, after = figures.states[baseline], figures.states[current]
     compared = baseline != current
     entries = tuple(
         EntryComparison(
@@ -421,8 +419,8 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
         if better:
             exposure += f", from {number_word(len(better))} less ({', '.join(better)})"
         exposure += "."
-    spotc_before = before["single_points_of_total_compromise"]
-    spotc_after = after["single_points_of_total_compromise"]
+    spotc_before = before.single_points_of_total_compromise
+    spotc_after = after.single_points_of_total_compromise
     new_single_points = tuple(a for a in spotc_after if a not in spotc_before)
     spotc_sentence = (
         "The number of components whose compromise alone controls every service (single "
@@ -465,12 +463,12 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
     decision = None
     if spec.roadmap:
         first = spec.roadmap[0]
-        what_if = figures["what_if"][first.id]["states"][current]
+        what_if = figures.what_if[first.id].states[current]
         left = [
             e.id
             for e in spec.entry_points
-            if len(what_if["entry_points"][e.id]["controlled"])
-            > len(before["entry_points"][e.id]["controlled"])
+            if len(what_if.entry_points[e.id].controlled)
+            > len(before.entry_points[e.id].controlled)
         ]
         if compared:
             if not left:
@@ -509,8 +507,8 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
             tuple(
                 (
                     e.title,
-                    len(after["entry_points"][e.id]["controlled"]),
-                    len(what_if["entry_points"][e.id]["controlled"]),
+                    len(after.entry_points[e.id].controlled),
+                    len(what_if.entry_points[e.id].controlled),
                 )
                 for e in spec.entry_points
             ),
@@ -524,8 +522,8 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
         FigureRow("Single points of total compromise", len(spotc_before), len(spotc_after)),
         FigureRow(
             "Components controlling more than one service by design",
-            sum(len(r) > 1 for r in before["blast_radius"].values()),
-            sum(len(r) > 1 for r in after["blast_radius"].values()),
+            sum(len(r) > 1 for r in before.blast_radius.values()),
+            sum(len(r) > 1 for r in after.blast_radius.values()),
         ),
     ]
     figure_rows += [
@@ -537,8 +535,8 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
     figure_rows.append(
         FigureRow(
             "Findings that apply",
-            before["severity_counts"]["findings"],
-            after["severity_counts"]["findings"],
+            before.severity_counts.findings,
+            after.severity_counts.findings,
         )
     )
     return ExecutiveSummary(
@@ -568,7 +566,7 @@ def executive_summary(review: Review, figures: dict[str, Any]) -> ExecutiveSumma
 @dataclass(frozen=True)
 class EntryPaths:
     reach: Reach
-    figures: dict[str, Any]
+    figures: EntryReach
 
     @property
     def groups(self) -> tuple[Route, ...]:
@@ -576,12 +574,12 @@ class EntryPaths:
         return self.reach.control_routes + self.reach.read_routes
 
 
-def attack_paths(review: Review, figures: dict[str, Any]) -> dict[str, tuple[EntryPaths, ...]]:
+def attack_paths(review: Review, figures: Comparison) -> dict[str, tuple[EntryPaths, ...]]:
     return {
         state: tuple(
             EntryPaths(
                 reach_of(review, figures, state, e.id),
-                figures["states"][state]["entry_points"][e.id],
+                figures.states[state].entry_points[e.id],
             )
             for e in review.spec.entry_points
         )
@@ -627,9 +625,9 @@ class AvailabilityFindings:
 
 
 def availability_findings(
-    review: Review, figures: dict[str, Any], current: str
+    review: Review, figures: Comparison, current: str
 ) -> AvailabilityFindings:
-    radius = figures["states"][current]["availability_radius"]
+    radius = figures.states[current].availability_radius
     mainly, also = [], []
     for scored in review.by_severity():
         affected = scored.finding.affected.get(current, [])

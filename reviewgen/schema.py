@@ -1,4 +1,5 @@
-"""JSON Schemas of the two input files, for editors (yaml-language-server)."""
+"""JSON Schemas of the two input files, for editors (yaml-language-server), and of the
+comparison's JSON (`reviewgen compare --format json`, `exports/comparison.json`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from .model import Finding, ReviewFile
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+SCHEMAS = ("review", "finding", "comparison")
+
+
 def schema(which: str) -> dict[str, Any]:
+    if which == "comparison":
+        from .figures import comparison_schema
+
+        return comparison_schema()
     model = ReviewFile if which == "review" else Finding
     data = model.model_json_schema(by_alias=True)
     data["$schema"] = SCHEMA_DRAFT

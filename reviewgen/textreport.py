@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
+from .figures import Comparison, PathStep
 from .review import Review
 
 
@@ -11,18 +12,18 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _names(items: list[str], limit: int = 8) -> str:
+def _names(items: Sequence[str], limit: int = 8) -> str:
     if not items:
         return "nothing"
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _steps(path: list[dict[str, Any]]) -> str:
-    return " -> ".join(f"{p['finding']} ({p['step']})" for p in path)
+def _steps(path: Sequence[PathStep]) -> str:
+    return " -> ".join(f"{p.finding} ({p.step})" for p in path)
 
 
-def text_report(review: Review, figures: dict[str, Any]) -> str:
+def text_report(review: Review, figures: Comparison) -> str:
     spec = review.spec
     lines = [
         f"{spec.review.title}",
@@ -32,11 +33,11 @@ def text_report(review: Review, figures: dict[str, Any]) -> str:
     ]
     titles = {s.id: s.title for s in spec.states}
     entry_titles = {e.id: e.title for e in spec.entry_points}
-    for state, data in figures["states"].items():
+    for state, data in figures.states.items():
         lines.append(f"== {titles[state]} [{state}]")
-        spotc = data["single_points_of_total_compromise"]
+        spotc = data.single_points_of_total_compromise
         lines.append(f"  Single points of total compromise ({len(spotc)}): {_names(spotc)}")
-        wide = {a: s for a, s in data["blast_radius"].items() if len(s) > 1}
+        wide = {a: s for a, s in data.blast_radius.items() if len(s) > 1}
         lines.append(
             "  Blast radius (services controlled by design): "
             + (
@@ -44,55 +45,51 @@ def text_report(review: Review, figures: dict[str, Any]) -> str:
                 or "every asset controls itself only"
             )
         )
-        for entry, reach in data["entry_points"].items():
+        for entry, reach in data.entry_points.items():
             lines.append(
                 f"  From {entry_titles.get(entry, entry)}: controls "
-                f"{len(reach['controlled'])} services, reads {len(reach['read'])}"
+                f"{len(reach.controlled)} services, reads {len(reach.read)}"
             )
-            for jewel, count in reach["min_findings"].items():
-                read = reach["min_findings_read"][jewel]
+            for jewel, count in reach.min_findings.items():
+                read = reach.min_findings_read[jewel]
                 if count is not None:
                     lines.append(
                         f"    {jewel}: controlled after {plural(count, 'finding')}: "
-                        f"{_steps(reach['paths'][jewel])}"
+                        f"{_steps(reach.paths[jewel])}"
                     )
                 elif read is not None:
                     lines.append(
                         f"    {jewel}: read after {plural(read, 'finding')}: "
-                        f"{_steps(reach['paths'][jewel])}"
+                        f"{_steps(reach.paths[jewel])}"
                     )
-        chokes = data["choke_points"][:5]
+        chokes = (data.choke_points or ())[:5]
         if chokes:
             lines.append("  Choke points (fixing one alone cuts):")
             for choke in chokes:
                 lines.append(
-                    f"    {choke['finding']}: {choke['crown_jewels_cut']} crown-jewel "
-                    f"routes, {choke['services_cut']} services controlled, "
-                    f"{choke['reads_cut']} read"
+                    f"    {choke.finding}: {choke.crown_jewels_cut} crown-jewel "
+                    f"routes, {choke.services_cut} services controlled, "
+                    f"{choke.reads_cut} read"
                 )
-        counts = data["severity_counts"]
-        for version, bands in counts["by_version"].items():
+        counts = data.severity_counts
+        for version, bands in counts.by_version.items():
             lines.append(
                 f"  CVSS {version} bands: " + ", ".join(f"{band} {n}" for band, n in bands.items())
             )
-        if counts["not_scored"]:
+        if counts.not_scored:
             lines.append(
-                "  Not CVSS-scored: "
-                + ", ".join(f"{s} {n}" for s, n in counts["not_scored"].items())
+                "  Not CVSS-scored: " + ", ".join(f"{s} {n}" for s, n in counts.not_scored.items())
             )
         lines.append("")
-    for phase_id, phase in figures["what_if"].items():
+    for phase_id, phase in figures.what_if.items():
         title = next(p.title for p in spec.roadmap if p.id == phase_id)
-        lines.append(
-            f"== What if '{title}' is done ({plural(len(phase['fixed']), 'finding')} fixed)"
-        )
-        for state, data in phase["states"].items():
-            reach = ", ".join(
-                f"{entry} controls {len(r['controlled'])}"
-                for entry, r in data["entry_points"].items()
+        lines.append(f"== What if '{title}' is done ({plural(len(phase.fixed), 'finding')} fixed)")
+        for state, data in phase.states.items():
+            summary = ", ".join(
+                f"{entry} controls {len(r.controlled)}" for entry, r in data.entry_points.items()
             )
-            lines.append(f"  {state}: {reach}")
+            lines.append(f"  {state}: {summary}")
         lines.append("")
-    delta = figures["delta"]["findings"]
+    delta = figures.delta.findings
     lines.append("Delta: " + ", ".join(f"{k} {v}" for k, v in delta.items()))
     return "\n".join(lines) + "\n"

@@ -291,7 +291,7 @@ def test_compare_broken_review(example_copy: Path, capsys: Capture) -> None:
 # ----- schema --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("which", ["review", "finding"])
+@pytest.mark.parametrize("which", ["review", "finding", "comparison"])
 def test_schema_matches_committed_file(which: str, capsys: Capture) -> None:
     status, out, _ = run(capsys, "schema", which)
     assert status == 0

@@ -26,7 +26,7 @@ WriteReview = Callable[..., Path]
 @pytest.fixture(scope="module")
 def northwind(example_dir: Path) -> tuple[Any, Figures]:
     review = load_review(example_dir)
-    return review, compare(review)
+    return review, compare(review).to_json()
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def test_dominance_cycle(write_review: WriteReview) -> None:
         assets=[asset("a"), asset("b"), asset("c")],
         dominance=[edge("a", ["b"], "I"), edge("b", ["a"], "I")],
     )
-    figures = compare(load_review(root))
+    figures = compare(load_review(root)).to_json()
     for state in ("pre", "post"):
         radius = figures["states"][state]["blast_radius"]
         assert radius == {"a": ["a", "b"], "b": ["a", "b"], "c": ["c"]}
@@ -177,7 +177,7 @@ def test_a_cycle_covering_every_service_makes_each_member_a_single_point(
         assets=[asset("a"), asset("b"), asset("c")],
         dominance=[edge("a", ["b"], "I"), edge("b", ["c"], "I"), edge("c", ["a"], "I")],
     )
-    state = compare(load_review(root))["states"]["post"]
+    state = compare(load_review(root)).to_json()["states"]["post"]
     assert state["single_points_of_total_compromise"] == ["a", "b", "c"]
 
 
@@ -185,7 +185,7 @@ def test_edges_apply_only_in_their_states(write_review: WriteReview) -> None:
     root = write_review(
         assets=[asset("a"), asset("b")], dominance=[edge("a", ["b"], "I", states=["post"])]
     )
-    states = compare(load_review(root))["states"]
+    states = compare(load_review(root)).to_json()["states"]
     assert states["pre"]["blast_radius"]["a"] == ["a"]
     assert states["post"]["blast_radius"]["a"] == ["a", "b"]
 
@@ -213,7 +213,7 @@ def test_group_requirement_means_any_member(write_review: WriteReview) -> None:
             finding("AB-01", step("S2", "control:group:g", "control", "jewel")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["controlled"] == ["b", "jewel"]
     assert reach["min_findings"] == {"jewel": 2}
     assert [p["finding"] for p in reach["paths"]["jewel"]] == ["AA-01", "AB-01"]
@@ -228,7 +228,7 @@ def test_group_requirement_needs_a_member(write_review: WriteReview) -> None:
             finding("AB-01", step("S2", "control:group:g", "control", "jewel")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["controlled"] == ["c"]
     assert reach["min_findings"] == {"jewel": None}
 
@@ -242,7 +242,7 @@ def test_group_target_and_foothold_group(write_review: WriteReview) -> None:
             finding("AB-01", step("S2", "foothold:group:g", "control", "group:g")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["controlled"] == ["a", "b"]
     assert reach["footholds"] == []
 
@@ -253,7 +253,7 @@ def test_foothold_is_not_control(write_review: WriteReview) -> None:
         dominance=[edge("a", ["b"], "CIA")],
         findings=[finding("AA-01", step("S1", "internet", "foothold", "a"))],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["footholds"] == ["a"]
     assert reach["controlled"] == []
     assert reach["read"] == []
@@ -265,7 +265,7 @@ def test_read_only_edges_give_read_but_not_control(write_review: WriteReview) ->
         dominance=[edge("a", ["b"], "C"), edge("b", ["c"], "CI"), edge("a", ["d"], "I")],
         findings=[finding("AA-01", step("S1", "internet", "control", "a"))],
     )
-    figures = compare(load_review(root))["states"]["post"]
+    figures = compare(load_review(root)).to_json()["states"]["post"]
     # Blast radius follows I edges only.
     assert figures["blast_radius"]["a"] == ["a", "d"]
     assert figures["blast_radius"]["b"] == ["b", "c"]
@@ -281,7 +281,7 @@ def test_read_step_reaches_a_jewel_without_control(write_review: WriteReview) ->
         dominance=[edge("jewel", ["c"], "CI")],
         findings=[finding("AA-01", step("S1", "internet", "read", "jewel"))],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["controlled"] == []
     assert reach["read"] == ["jewel"]
     assert reach["min_findings"] == {"jewel": None}
@@ -301,7 +301,7 @@ def _also_requires_review(write_review: WriteReview, **status: str) -> Figures:
             finding("AB-01", status=status.get("AB-01", "open"), roadmap="now"),
         ],
     )
-    return compare(load_review(root))
+    return compare(load_review(root)).to_json()
 
 
 def test_step_that_also_requires_another_finding(write_review: WriteReview) -> None:
@@ -342,7 +342,7 @@ def test_fixed_finding_leaves_other_routes_open(write_review: WriteReview) -> No
             finding("AC-01", step("S3", "control:a", "control", "jewel")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["min_findings"] == {"jewel": 2}
     assert [p["finding"] for p in reach["paths"]["jewel"]] == ["AB-01", "AC-01"]
 
@@ -357,7 +357,7 @@ def test_shortest_route_is_counted(write_review: WriteReview) -> None:
             finding("AD-01", step("S4", "control:a", "control", "jewel")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["min_findings"] == {"jewel": 2}
     assert [p["finding"] for p in reach["paths"]["jewel"]] == ["AA-01", "AD-01"]
 
@@ -375,7 +375,7 @@ def test_dominance_moves_cost_nothing_along_a_chain(write_review: WriteReview) -
             finding("AD-01", step("S4", "control:a3", "control", "jewel")),
         ],
     )
-    reach = compare(load_review(root))["states"]["post"]["entry_points"]["internet"]
+    reach = compare(load_review(root)).to_json()["states"]["post"]["entry_points"]["internet"]
     assert reach["min_findings"] == {"jewel": 2}
     assert [p["finding"] for p in reach["paths"]["jewel"]] == ["AA-01", "AD-01"]
 
@@ -385,7 +385,7 @@ def test_steps_apply_only_in_their_states(write_review: WriteReview) -> None:
         assets=[asset("a")],
         findings=[finding("AA-01", step("S1", "internet", "control", "a", states=["post"]))],
     )
-    states = compare(load_review(root))["states"]
+    states = compare(load_review(root)).to_json()["states"]
     assert states["pre"]["entry_points"]["internet"]["controlled"] == []
     assert states["post"]["entry_points"]["internet"]["controlled"] == ["a"]
     assert states["pre"]["choke_points"] == []
@@ -397,7 +397,7 @@ def test_review_without_entry_points(write_review: WriteReview) -> None:
         dominance=[edge("a", ["b"], "I")],
         entry_points=[],
     )
-    figures = compare(load_review(root))
+    figures = compare(load_review(root)).to_json()
     for state in ("pre", "post"):
         assert figures["states"][state]["entry_points"] == {}
         assert figures["states"][state]["choke_points"] == []
@@ -411,7 +411,7 @@ def test_entry_point_without_steps_in_a_state(write_review: WriteReview) -> None
         entry_points=["internet", "staff"],
         findings=[finding("AA-01", step("S1", "internet", "control", "a", states=["post"]))],
     )
-    states = compare(load_review(root))["states"]
+    states = compare(load_review(root)).to_json()["states"]
     for state in ("pre", "post"):
         staff = states[state]["entry_points"]["staff"]
         assert staff["controlled"] == staff["read"] == staff["footholds"] == []
@@ -424,7 +424,7 @@ def test_asset_absent_from_a_state(write_review: WriteReview) -> None:
         assets=[asset("a"), asset("host", "hypervisor-host", states=["post"])],
         dominance=[edge("host", ["a"], "CIA", states=["post"])],
     )
-    states = compare(load_review(root))["states"]
+    states = compare(load_review(root)).to_json()["states"]
     assert "host" not in states["pre"]["blast_radius"]
     assert states["post"]["blast_radius"]["host"] == ["a"]
     assert states["post"]["single_points_of_total_compromise"] == ["a", "host"]
@@ -450,7 +450,7 @@ def test_choke_point_ranking(write_review: WriteReview) -> None:
             finding("AF-01", step("S6", "internet", "control", "u")),
         ],
     )
-    chokes = compare(load_review(root))["choke_points"]
+    chokes = compare(load_review(root)).to_json()["choke_points"]
     summary = [
         (c["finding"], c["crown_jewels_cut"], c["services_cut"], c["reads_cut"]) for c in chokes
     ]
