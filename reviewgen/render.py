@@ -241,6 +241,7 @@ def _common(
         "steps_by_finding": _steps_by_finding(review),
         "summary": report.executive_summary(review, figures),
         "paths": report.attack_paths(review, figures),
+        "changed": report.what_changed(review, figures),
         "availability_findings": report.availability_findings(review, figures, spec.states[-1].id),
     }
 

@@ -16,6 +16,8 @@ from .figures import Comparison, EntryReach
 from .registry import BAND_NAMES, versions_in_order
 from .review import Review, ScoredFinding
 
+Ids = tuple[str, ...]
+
 NUMBER_WORDS = (
     "no", "one", "two", "three", "four", "five", "six",
     "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -639,3 +641,99 @@ def availability_findings(
         elif rates_availability(scored):
             also.append(scored)
     return AvailabilityFindings(tuple(mainly), tuple(also))
+
+
+# ----- what changed --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SinglePointsChange:
+    new: Ids
+    gone: Ids
+    kept: Ids
+
+
+@dataclass(frozen=True)
+class BlastRow:
+    asset: str
+    cells: tuple[tuple[int, Ids] | None, ...]
+    """Per state: (services controlled by design, infrastructure also controlled), or
+    None where the asset is absent."""
+
+
+@dataclass(frozen=True)
+class ReachRow:
+    entry: str
+    state: str
+    controlled: int
+    read: int
+    services: int
+    jewels: tuple[tuple[str, int | None, int | None], ...]
+    """(crown jewel, fewest findings to control, to read) for each jewel reachable."""
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    single_points: SinglePointsChange | None
+    blast_rows: tuple[BlastRow, ...]
+    reach_rows: tuple[ReachRow, ...]
+    crown_jewels: Ids
+
+
+def what_changed(review: Review, figures: Comparison) -> WhatChanged:
+    states = review.state_ids
+    baseline, current = states[0], states[-1]
+    change = None
+    if baseline != current:
+        before = figures.states[baseline].single_points_of_total_compromise
+        after = figures.states[current].single_points_of_total_compromise
+        change = SinglePointsChange(
+            new=tuple(a for a in after if a not in before),
+            gone=tuple(a for a in before if a not in after),
+            kept=tuple(a for a in before if a in after),
+        )
+    wide = [
+        a.id
+        for a in review.spec.assets
+        if any(len(figures.states[s].blast_radius.get(a.id, ())) > 1 for s in states)
+    ]
+    blast_rows = tuple(
+        BlastRow(
+            asset,
+            tuple(
+                (
+                    len(figures.states[s].blast_radius[asset]),
+                    figures.states[s].blast_radius_infrastructure.get(asset, ()),
+                )
+                if asset in figures.states[s].blast_radius
+                else None
+                for s in states
+            ),
+        )
+        for asset in wide
+    )
+    jewels = tuple(a.id for a in review.spec.assets if a.crown_jewel)
+    rows = []
+    for entry in review.spec.entry_points:
+        for state in states:
+            data = figures.states[state].entry_points[entry.id]
+            reach = reach_of(review, figures, state, entry.id)
+            rows.append(
+                ReachRow(
+                    entry.id,
+                    state,
+                    len(data.controlled),
+                    len(data.read),
+                    reach.services,
+                    tuple(
+                        (j, data.min_findings[j], data.min_findings_read[j])
+                        for j in jewels
+                        if j in data.min_findings
+                        and (
+                            data.min_findings[j] is not None
+                            or data.min_findings_read[j] is not None
+                        )
+                    ),
+                )
+            )
+    return WhatChanged(change, blast_rows, tuple(rows), jewels)
