@@ -174,8 +174,8 @@ def build_site(
     """
     chosen = profile_named(profile)
     reviews = load_reviews(roots, chosen)
-    if publishing and chosen is None:
-        _refuse_unpublishable(reviews)
+    if publishing and (chosen is None or not chosen.changes_anything):
+        _refuse_unpublishable(reviews)  # an edition that redacts nothing is the review
     _distinct_slugs(reviews)
     env = make_environment(overrides, templates)
     with template_errors(env):

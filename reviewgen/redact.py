@@ -171,15 +171,6 @@ class Redactor:
             return token
         return self.host_names[found.group(0).lower()]
 
-    def data(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.data(item) for item in value]
-        if isinstance(value, dict):
-            return {self.text(k): self.data(v) for k, v in value.items()}
-        return value
-
 
 def redactor_for(spec: ReviewFile, slug: str, profile: Profile) -> Redactor:
     """The redactor of `profile` for a review (its `redaction:` section and metadata)."""

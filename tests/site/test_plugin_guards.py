@@ -10,6 +10,7 @@ import pytest
 from mkdocs.exceptions import PluginError
 from sitehelpers import git, mkdocs, with_bare_remote
 
+from reviewgen.build import NotPublishable, build_site
 from reviewgen.cli import main
 from reviewgen.plugin import _reported
 
@@ -167,3 +168,12 @@ def test_any_failure_inside_the_plugin_is_a_message(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("REVIEWGEN_DEBUG", "1")
     with pytest.raises(KeyError), _reported():
         raise KeyError("surprise")
+
+
+def test_a_profile_that_redacts_nothing_does_not_unlock_publishing(example_copy: Path) -> None:
+    review = example_copy / "review.yaml"
+    text = review.read_text(encoding="utf-8")
+    review.write_text(text.replace("  publishable: true\n", "  publishable: false\n"), "utf-8")
+    with pytest.raises(NotPublishable):
+        build_site([example_copy], profile="internal", publishing=True)
+    assert build_site([example_copy], profile="public", publishing=True).pages
