@@ -223,3 +223,87 @@ def test_sentences_agree_with_figures_on_generated_reviews(
 ) -> None:
     root = generate(tmp_path_factory.mktemp("gen") / "review", findings=40, assets=30, seed=seed)
     assert check_review(load_review(root)) > 0
+
+
+def _direction(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Worse or better, worked out from the published figures of one entry point."""
+
+    def jewels(reach: dict[str, Any]) -> int:
+        return sum(n is not None for n in reach["min_findings"].values())
+
+    b = (len(before["controlled"]), jewels(before), len(before["read"]))
+    a = (len(after["controlled"]), jewels(after), len(after["read"]))
+    if a[0] > b[0] or a[1] > b[1] or (a[0] == b[0] and a[2] > b[2]):
+        return "worse"
+    if a[0] < b[0] or a[1] < b[1] or (a[0] == b[0] and a[2] < b[2]):
+        return "better"
+    return "same"
+
+
+def check_summary_sentences(review: Review) -> None:
+    figures = compare(review)
+    data = figures.to_json()
+    summary = executive_summary(review, figures)
+    baseline, current = review.state_ids[0], review.state_ids[-1]
+    titles = {e.id: e.title for e in review.spec.entry_points}
+    directions = {
+        e: _direction(
+            data["states"][baseline]["entry_points"][e], data["states"][current]["entry_points"][e]
+        )
+        for e in titles
+    }
+    worse = [titles[e] for e, d in directions.items() if d == "worse"]
+    better = [titles[e] for e, d in directions.items() if d == "better"]
+    assert list(summary.worse) == worse and list(summary.better) == better
+    if worse and not better:
+        assert summary.verdict.startswith("The estate is more exposed")
+    elif better and not worse:
+        assert summary.verdict.startswith("The estate is less exposed")
+    elif not worse and not better:
+        assert summary.verdict.startswith("Reach from the modelled entry points is the same")
+    if worse:
+        assert summary.exposure is not None
+        assert f"({', '.join(worse)})" in summary.exposure
+    # Top risks: a stated cut is the choke point's own figures.
+    chokes = {c["finding"]: c for c in data["states"][current]["choke_points"]}
+    for risk in summary.top_risks:
+        text = risk.reason.text
+        if risk.finding.id in chokes:
+            c = chokes[risk.finding.id]
+            match = re.search(r"control of (\d+) services?.*read access to (\d+)", text)
+            assert match and (int(match.group(1)), int(match.group(2))) == (
+                c["services_cut"],
+                c["reads_cut"],
+            )
+            routes = re.search(r"cuts (\d+) crown-jewel routes?", text)
+            assert (int(routes.group(1)) if routes else 0) == c["crown_jewels_cut"]
+        assert ("Known to be exploited" in text) == risk.finding.finding.known_exploited.cisa_kev
+    # The decision's table and the phase sentence are the first phase's what-if figures.
+    if review.spec.roadmap:
+        first = review.spec.roadmap[0].id
+        after = data["what_if"][first]["states"][current]["entry_points"]
+        now = data["states"][current]["entry_points"]
+        assert summary.decision is not None
+        assert [(r[1], r[2]) for r in summary.decision.rows] == [
+            (len(now[e]["controlled"]), len(after[e]["controlled"])) for e in titles
+        ]
+        base = data["states"][baseline]["entry_points"]
+        left = [e for e in titles if len(after[e]["controlled"]) > len(base[e]["controlled"])]
+        if summary.phase_sentence:
+            if left:
+                assert f"{len(left)} entry point" in summary.phase_sentence
+            else:
+                assert "brings every modelled entry point back" in summary.phase_sentence
+
+
+def test_the_summary_sentences_of_the_example_agree_with_the_figures(example_dir: Path) -> None:
+    check_summary_sentences(load_review(example_dir))
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_summary_sentences_agree_on_generated_reviews(
+    tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
+    root = generate(tmp_path_factory.mktemp("gen") / "review", findings=40, assets=30, seed=seed)
+    check_summary_sentences(load_review(root))
