@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .figures import Comparison, EntryReach
+from .figures import ChokePoint, Comparison, EntryReach
 from .registry import BAND_NAMES, versions_in_order
 from .review import Review, ScoredFinding
 
@@ -296,6 +296,8 @@ class ExecutiveSummary:
     exposure: str | None
     spotc_sentence: str
     new_single_points: tuple[str, ...]
+    """Single points that did not exist before or controlled less than half the services."""
+    spotc_grown: str | None
     counts_sentence: str
     counts: dict[str, int]
     ledger_sentence: str
@@ -303,6 +305,7 @@ class ExecutiveSummary:
     entries: tuple[EntryComparison, ...]
     figure_rows: tuple[FigureRow, ...]
     top_risks: tuple[TopRisk, ...]
+    ranking_rule: str
     improved_findings: tuple[ScoredFinding, ...]
     decision: Decision | None
     severity: SeverityTable
@@ -322,17 +325,58 @@ def _services_by_design(figures: Comparison, state: str, assets: list[str]) -> i
     return len({s for a in assets for s in radius.get(a, [])})
 
 
+RANKING_RULE = (
+    "Ranked by structure first: the findings whose fix alone cuts the most routes to crown "
+    "jewels, then the most services controlled, then the most services read (choke "
+    "points); ties go to the higher CVSS score of the review's primary version. Open "
+    "findings that are not choke points follow, most severe first."
+)
+
+
+def _route_position(figures: Comparison, current: str, finding: str) -> str | None:
+    """Where a finding sits on the shortest routes shown: "step 2 of 3 on the route from
+    Internet", "needed with MP-01 ..." — different for each finding of a route."""
+    for entry, reach in figures.states[current].entry_points.items():
+        for path in reach.paths.values():
+            for i, step in enumerate(path, start=1):
+                place = (
+                    "the only step"
+                    if len(path) == 1
+                    else ("the first step" if i == 1 else f"step {i}") + f" of {len(path)}"
+                )
+                if step.finding == finding:
+                    return f"{place} on the shortest route from {{{entry}}}"
+                if finding in step.also_requires:
+                    return (
+                        f"needed with {step.finding} for {place} on the shortest route "
+                        f"from {{{entry}}}"
+                    )
+    return None
+
+
 def top_risks(
     review: Review, figures: Comparison, current: str, limit: int = 5
 ) -> tuple[TopRisk, ...]:
-    """Choke points first (by what their fix alone cuts), then open findings by severity."""
+    """The ranking of `RANKING_RULE`, each risk with the reason taken from its figures."""
     titles = {e.id: e.title for e in review.spec.entry_points}
-    ranked = figures.states[current].choke_points or ()
+    primary = review.primary_version
+
+    def structure(choke: ChokePoint) -> tuple[int, int, int, float, str]:
+        head = review.finding_by_id[choke.finding].headline(primary)
+        score = head.score if head is not None and head.version == primary else -1.0
+        return (
+            -choke.crown_jewels_cut,
+            -choke.services_cut,
+            -choke.reads_cut,
+            -score,
+            choke.finding,
+        )
+
+    ranked = sorted(figures.states[current].choke_points or (), key=structure)
     chokes = {c.finding: c for c in ranked}
-    chosen: list[str] = []
-    for ranked_choke in ranked:
-        if review.finding_by_id[ranked_choke.finding].finding.status != "remediated":
-            chosen.append(ranked_choke.finding)
+    chosen = [
+        c.finding for c in ranked if review.finding_by_id[c.finding].finding.status != "remediated"
+    ]
     for scored in review.by_severity():
         if scored.id not in chosen and scored in _open_in(review, current):
             chosen.append(scored.id)
@@ -340,6 +384,7 @@ def top_risks(
     for finding_id in chosen[:limit]:
         scored = review.finding_by_id[finding_id]
         choke = chokes.get(finding_id)
+        pieces: list[Piece | Sentence] = []
         if choke:
             cut = []
             if choke.crown_jewels_cut:
@@ -347,26 +392,61 @@ def top_risks(
             cut.append(f"control of {count(choke.services_cut, 'service', 'services')}")
             cut.append(f"read access to {choke.reads_cut}")
             where = ", ".join(titles.get(e, e) for e in choke.entry_points)
-            reason = f"Fixing it alone cuts {joined(cut)} (from {where})."
+            position = _route_position(figures, current, finding_id)
+            if position:
+                for entry, title in titles.items():
+                    position = position.replace("{" + entry + "}", title)
+                pieces.append(position[0].upper() + position[1:] + ". ")
+            pieces.append(f"Fixing it alone cuts {joined(cut)} (from {where}).")
         else:
             affected = scored.finding.affected.get(current, [])
             radius = _services_by_design(figures, current, affected)
-            reason = (
+            pieces.append(
                 f"{scored.finding.delta.capitalize()}; its affected components control "
                 f"{count(radius, 'service', 'services')} by design."
             )
         if scored.finding.known_exploited.cisa_kev:
-            reason += " Known to be exploited in the wild."
-        result.append(TopRisk(scored, say(reason)))
+            pieces.append(" Known to be exploited in the wild.")
+        result.append(TopRisk(scored, say(*pieces)))
     return tuple(result)
+
+
+@dataclass(frozen=True)
+class SinglePoint:
+    """A single point of total compromise of the current state, and what it was before."""
+
+    asset: str
+    before: int | None
+    """Services it controlled by design in the baseline (None: it did not exist)."""
+    services_before: int
+
+    @property
+    def new(self) -> bool:
+        """New: absent before, or controlling less than half of the services then."""
+        return self.before is None or 2 * self.before < self.services_before
+
+
+def single_points(review: Review, figures: Comparison) -> tuple[SinglePoint, ...]:
+    baseline, current = review.state_ids[0], review.state_ids[-1]
+    radius = figures.states[baseline].blast_radius
+    services_before = sum(
+        a.kind == "service" and baseline in a.placement for a in review.spec.assets
+    )
+    return tuple(
+        SinglePoint(a, len(radius[a]) if a in radius else None, services_before)
+        for a in figures.states[current].single_points_of_total_compromise
+        if a not in figures.states[baseline].single_points_of_total_compromise
+    )
 
 
 def severity_table(review: Review, figures: Comparison) -> SeverityTable:
     states = review.state_ids
     scoring = review.spec.review.scoring
+    # One version only, the review's primary one, so that no reader sets the counts of two
+    # versions side by side; the others are in the CVSS appendix.
     present = [
         v
-        for v in versions_in_order([scoring.primary, scoring.secondary])
+        for v in versions_in_order([scoring.primary])[:1]
         if any(v in figures.states[s].severity_counts.by_version for s in states)
     ]
     columns = tuple((v, s) for v in present for s in states)
@@ -423,11 +503,26 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
         exposure += "."
     spotc_before = before.single_points_of_total_compromise
     spotc_after = after.single_points_of_total_compromise
-    new_single_points = tuple(a for a in spotc_after if a not in spotc_before)
+    points = single_points(review, figures)
+    new_single_points = tuple(p.asset for p in points if p.new)
     spotc_sentence = (
         "The number of components whose compromise alone controls every service (single "
         f"points of total compromise) went from {len(spotc_before)} to {len(spotc_after)}"
     )
+    grown = [
+        p for p in points if not p.new and p.before is not None and p.asset not in spotc_before
+    ]
+    if grown:
+        spotc_grown = (
+            "Not new, though they control more now: "
+            + "; ".join(
+                f"{p.asset} controlled {p.before} of {p.services_before} services before"
+                for p in grown
+            )
+            + "."
+        )
+    else:
+        spotc_grown = None
 
     open_now = _open_in(review, current)
     tally = Counter(f.finding.delta for f in open_now)
@@ -528,12 +623,15 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
             sum(len(r) > 1 for r in after.blast_radius.values()),
         ),
     ]
-    figure_rows += [
-        FigureRow(
-            f"Services controlled from {e.after.title}", e.before.controlled, e.after.controlled
+    for e in entries:
+        figure_rows.append(
+            FigureRow(
+                f"Services controlled from {e.after.title}", e.before.controlled, e.after.controlled
+            )
         )
-        for e in entries
-    ]
+        figure_rows.append(
+            FigureRow(f"Services read from {e.after.title}", e.before.read, e.after.read)
+        )
     figure_rows.append(
         FigureRow(
             "Findings that apply",
@@ -549,6 +647,7 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
         exposure=exposure,
         spotc_sentence=spotc_sentence,
         new_single_points=new_single_points,
+        spotc_grown=spotc_grown,
         counts_sentence=counts_sentence,
         counts=counts,
         ledger_sentence=ledger,
@@ -556,6 +655,7 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
         entries=entries,
         figure_rows=tuple(figure_rows),
         top_risks=top_risks(review, figures, current),
+        ranking_rule=RANKING_RULE,
         improved_findings=improved,
         decision=decision,
         severity=severity_table(review, figures),

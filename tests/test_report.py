@@ -307,3 +307,63 @@ def test_summary_sentences_agree_on_generated_reviews(
 ) -> None:
     root = generate(tmp_path_factory.mktemp("gen") / "review", findings=40, assets=30, seed=seed)
     check_summary_sentences(load_review(root))
+
+
+def test_each_top_risk_has_its_own_reason_and_the_order_follows_the_rule(
+    example_dir: Path,
+) -> None:
+    review = load_review(example_dir)
+    figures = compare(review)
+    summary = executive_summary(review, figures)
+    reasons = [r.reason.text for r in summary.top_risks]
+    assert len(set(reasons)) == len(reasons) == 5
+    data = figures.to_json()
+    chokes = {c["finding"]: c for c in data["states"]["post"]["choke_points"]}
+    keys = []
+    for risk in summary.top_risks:
+        c = chokes[risk.finding.id]
+        head = risk.finding.headline(review.primary_version)
+        score = head.score if head is not None else -1.0  # not CVSS-scored: last among equals
+        keys.append((-c["crown_jewels_cut"], -c["services_cut"], -c["reads_cut"], -score))
+    assert keys == sorted(keys)
+    # MP-01 (9.8) and GU-01 (8.8) cut the same; the rule puts the higher score first.
+    assert [r.finding.id for r in summary.top_risks][:2] == ["MP-01", "GU-01"]
+    assert "ties go to the higher CVSS score" in summary.ranking_rule
+
+
+def test_read_access_has_its_own_row(example_dir: Path) -> None:
+    review = load_review(example_dir)
+    rows = {
+        r.label: (r.before, r.after) for r in executive_summary(review, compare(review)).figure_rows
+    }
+    # The oracle: the helpdesk account reads ldap and db after consolidation, nothing before.
+    assert rows["Services controlled from Helpdesk account"] == (0, 0)
+    assert rows["Services read from Helpdesk account"] == (0, 2)
+
+
+def test_a_component_that_already_controlled_most_services_is_not_new(
+    write_review: Callable[..., Path],
+) -> None:
+    """Three of four services before, all four after: it grew, it is not new."""
+    services = [asset(f"s{i}", states=("pre", "post")) for i in range(1, 5)]
+    root = write_review(
+        assets=[
+            *services,
+            asset("dc", "management"),
+            asset("hv", "hypervisor-host", states=("post",)),
+        ],
+        dominance=[
+            {"from": "dc", "to": ["s1", "s2", "s3"], "grants": ["C", "I", "A"],
+             "via": "domain admin", "states": ["pre", "post"]},
+            {"from": "dc", "to": ["s4"], "grants": ["C", "I", "A"],
+             "via": "domain admin", "states": ["post"]},
+            {"from": "hv", "to": ["s1", "s2", "s3", "s4", "dc"], "grants": ["C", "I", "A"],
+             "via": "hypervisor", "states": ["post"]},
+        ],
+    )  # fmt: skip
+    review = load_review(root)
+    summary = executive_summary(review, compare(review))
+    assert summary.new_single_points == ("hv",)
+    assert summary.spotc_grown == (
+        "Not new, though they control more now: dc controlled 3 of 4 services before."
+    )
