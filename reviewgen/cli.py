@@ -39,10 +39,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     reviews = load_reviews(_review_dirs(args.paths), profile)
     edition = f", {profile.name} edition as {{slug}}" if profile and profile.rename else ""
     for review in reviews:
+        drafts = f"; {plural(len(review.drafts), 'draft')} to triage" if review.drafts else ""
         print(
             f"{review.root}: ok ({plural(len(review.findings), 'finding')}, "
             f"{plural(len(review.spec.observations), 'observation')}"
-            f"{edition.format(slug=review.slug)})"
+            f"{edition.format(slug=review.slug)}{drafts})"
         )
     return 0
 
@@ -123,6 +124,26 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importers import ScanFileError, import_scan
+
+    try:
+        outcome = import_scan(
+            args.format,
+            args.file,
+            args.review,
+            args.map,
+            state=args.state,
+            category=args.category,
+            stig_framework=args.stig_framework,
+        )
+    except ScanFileError as err:
+        print(f"reviewgen: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(outcome.lines()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="reviewgen", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -188,6 +209,29 @@ def parser() -> argparse.ArgumentParser:
         help="mkdocs.yml to base the standalone one on (default: mkdocs.yml)",
     )
     render.set_defaults(run=cmd_render)
+
+    imports = commands.add_parser(
+        "import", help="draft findings from Nessus, XCCDF or HDF results (never overwrites)"
+    )
+    imports.add_argument("format", choices=("nessus", "xccdf", "hdf"))
+    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument("review", type=Path, metavar="REVIEW_DIR")
+    imports.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HOST=ASSET",
+        help="the asset a host of the file is (repeat per host; hosts as the file names them)",
+    )
+    imports.add_argument("--state", help="the state the drafts affect (default: the last)")
+    imports.add_argument("--category", help="the drafts' category (default: the review's first)")
+    imports.add_argument(
+        "--stig-framework",
+        default="disa-stig",
+        metavar="ID",
+        help="the framework id for STIG references (default: disa-stig)",
+    )
+    imports.set_defaults(run=cmd_import)
     return top
 
 

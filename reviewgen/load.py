@@ -734,6 +734,7 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
     scored = []
     step_seen: dict[str, str] = {}
     finding_ids = set(first_seen)
+    draft_ids = {finding.id for _, finding in findings if finding.draft}
     for doc, finding in findings:
         for i, step in enumerate(finding.attack_steps):
             if step.id in step_seen:
@@ -754,6 +755,14 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
                             f"unknown finding {needed!r}{hint}",
                         )
                     )
+                elif needed in draft_ids and not finding.draft:
+                    problems.append(
+                        doc.problem(
+                            ("attack_steps", i, "also_requires", j),
+                            f"finding {needed!r} is a draft: triage it (delete its "
+                            "'draft: true') before another finding requires it",
+                        )
+                    )
         if checker is None or spec is None:
             continue
         checker.check_finding(doc, finding)
@@ -772,7 +781,10 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
         raise ReviewError(problems)
     scored.sort(key=lambda f: f.id)
     slug = redactor.public_slug if redactor is not None else root.name
-    return Review(slug, root, spec, tuple(scored))
+    # Drafts (imported, not yet triaged) are checked like the rest but kept apart, so no
+    # figure, page or export counts them.
+    triaged = tuple(f for f in scored if not f.finding.draft)
+    return Review(slug, root, spec, triaged, tuple(f for f in scored if f.finding.draft))
 
 
 def discover(reviews_dir: Path) -> list[Path]:

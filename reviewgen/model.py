@@ -313,6 +313,15 @@ class AttackStep(Strict):
     note: Text | None = None
 
 
+class ImportSource(Strict):
+    """Where an imported finding came from: the key that makes re-importing idempotent."""
+
+    tool: Id
+    """The importer: nessus, xccdf or hdf."""
+    rule: Text
+    """The rule as the scan file names it: Nessus plugin id, XCCDF rule id, HDF control id."""
+
+
 class Finding(Strict):
     """One `findings/*.yaml` file."""
 
@@ -340,3 +349,9 @@ class Finding(Strict):
     redacted: list[Text] = []
     """Text in this finding that is already redacted or fake (e.g. an AWS example key):
     the secret scan does not flag a credential contained in one of these."""
+    draft: bool = False
+    """Imported by `reviewgen import` and not triaged yet: checked, but left out of the
+    figures and the site until the reviewer deletes this line."""
+    source: ImportSource | None = None
+    """The scanner rule this finding was imported from; `reviewgen import` skips a rule
+    that a finding already names here, draft or triaged."""

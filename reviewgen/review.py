@@ -55,6 +55,10 @@ class Review:
     root: Path
     spec: ReviewFile
     findings: tuple[ScoredFinding, ...]
+    """Triaged findings: the ones every figure, page and export is made of."""
+    drafts: tuple[ScoredFinding, ...] = ()
+    """Imported findings still marked `draft: true`: checked and scored like the others,
+    but left out of the figures and the site until the reviewer triages them."""
 
     @cached_property
     def assets(self) -> dict[str, Asset]:
