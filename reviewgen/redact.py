@@ -42,6 +42,9 @@ DEFAULT_PUBLIC_ID = "Redacted edition"
 DEFAULT_PUBLIC_ORGANISATION = "the client"
 DEFAULT_PUBLIC_CLASSIFICATION = "Public (redacted edition)"
 ADDRESS_MASK = "[address]"
+#: Values that are notation, not prose: left as written (a CVSS vector's letters would
+#: otherwise match a short name).
+VERBATIM_KEYS = frozenset({"vector", "vendor_cvss"})
 EMAIL_MASK = "[e-mail address]"
 
 
@@ -237,6 +240,8 @@ def redact_document(
 
     def walk(value: Any, path: PathKey) -> Any:
         if isinstance(value, str):
+            if path and path[-1] in VERBATIM_KEYS:
+                return value  # a CVSS vector names no one; "AV:P" is not a folder called p
             return redactor.text(value)
         if isinstance(value, list):
             return [walk(item, (*path, i)) for i, item in enumerate(value)]

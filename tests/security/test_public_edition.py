@@ -220,3 +220,16 @@ def test_tokens_built_on_names(text: str, expected: str) -> None:
 
 
 _REDACTOR = _public_redactor()
+
+
+def test_a_one_letter_folder_name_leaves_vectors_alone(
+    example_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(example_dir, root)
+    edition = load_review(root, PUBLIC)
+    original = load_review(root)
+    assert [s.vector for f in edition.findings for s in f.scores] == [
+        s.vector for f in original.findings for s in f.scores
+    ]
+    assert edition.slug == "consolidation-review"
