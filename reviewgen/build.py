@@ -294,6 +294,22 @@ _ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagg
 _ConfigDumper.add_representer(_Tagged, _represent_tagged)
 
 
+def read_mkdocs_config(mkdocs_yml: Path) -> dict[str, Any]:
+    """The settings of an mkdocs.yml, tagged values (`!ENV`, `!!python/name:`) kept as written."""
+    try:
+        loaded = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    except yaml.YAMLError as err:
+        raise UsageError(f"cannot read {mkdocs_yml}: {err}") from None
+    if not isinstance(loaded, dict):
+        raise UsageError(f"{mkdocs_yml} is not a mapping of settings")
+    return loaded
+
+
+def dump_mkdocs_config(config: dict[str, Any]) -> str:
+    """Settings as mkdocs.yml text; tagged values are written back under their tags."""
+    return yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True)
+
+
 def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
     """An mkdocs.yml for the exported pages: ours without the plugin, with the nav spelled out.
 
@@ -301,13 +317,7 @@ def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
     """
     config: dict[str, Any] = {"site_name": "Virtualization security reviews"}
     if mkdocs_yml is not None and mkdocs_yml.is_file():
-        try:
-            loaded = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_ConfigLoader)
-        except yaml.YAMLError as err:
-            raise UsageError(f"cannot read {mkdocs_yml}: {err}") from None
-        if not isinstance(loaded, dict):
-            raise UsageError(f"{mkdocs_yml} is not a mapping of settings")
-        config = loaded
+        config = read_mkdocs_config(mkdocs_yml)
     config.pop("exclude_docs", None)
     config["docs_dir"] = "docs"
     config["plugins"] = [
@@ -318,8 +328,7 @@ def standalone_config(site: Site, mkdocs_yml: Path | None) -> bytes:
     config["nav"] = site.nav
     config["not_in_nav"] = "\n".join(f"/{path}" for path in sorted(site.not_in_nav))
     header = b"# Written by `reviewgen render`: the same pages, built without the plugin.\n"
-    text = yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True)
-    return header + text.encode()
+    return header + dump_mkdocs_config(config).encode()
 
 
 def render_to_folder(

@@ -144,6 +144,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from .bundle import BuildFailed, bundle
+
+    try:
+        done = bundle(args.path, args.out, profile=args.profile, mkdocs_yml=args.config)
+    except BuildFailed as err:
+        print("\n".join(err.lines), file=sys.stderr)
+        return 1
+    print(done.summary())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="reviewgen", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -209,6 +221,26 @@ def parser() -> argparse.ArgumentParser:
         help="mkdocs.yml to base the standalone one on (default: mkdocs.yml)",
     )
     render.set_defaults(run=cmd_render)
+
+    bundle = commands.add_parser(
+        "bundle", help="the site of one review as a zip that browses from disk (file://)"
+    )
+    bundle.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="REVIEW_DIR",
+        help="the review (default: the only review under reviews/)",
+    )
+    bundle.add_argument("--out", type=Path, required=True, metavar="FILE.zip")
+    bundle.add_argument("--profile", default=None, help="redaction profile, e.g. public")
+    bundle.add_argument(
+        "--config",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the project's mkdocs.yml the bundle's build derives from (default: mkdocs.yml)",
+    )
+    bundle.set_defaults(run=cmd_bundle)
 
     imports = commands.add_parser(
         "import", help="draft findings from Nessus, XCCDF or HDF results (never overwrites)"
