@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import ReviewError, UsageError
 from .load import discover, load_review, load_reviews
-from .model import FINDING_ID
+from .model import DELTAS, FINDING_ID
 from .redact import UnknownProfile, profile_named
 from .scoring import VectorError, score_vector
 from .textreport import plural
@@ -97,6 +97,10 @@ def cmd_new(args: argparse.Namespace) -> int:
         scaffold.create(args.path / "review.yaml", scaffold.review_yaml(title, dt.date.today()))
         print(f"created {args.path / 'review.yaml'}")
         return 0
+    if args.from_template:
+        return _new_from_library(args)
+    if args.id is None or args.title is None:
+        raise UsageError("new finding needs --id and --title, or --from TEMPLATE")
     if not re.fullmatch(FINDING_ID, args.id):
         raise UsageError(
             f"--id {args.id!r} is not a finding id: use capital letters, a dash "
@@ -107,6 +111,63 @@ def cmd_new(args: argparse.Namespace) -> int:
     target = args.path / "findings" / f"{args.id}.yaml"
     scaffold.create(target, scaffold.finding_yaml(args.id, args.title, category, states))
     print(f"created {target}")
+    return 0
+
+
+def _new_from_library(args: argparse.Namespace) -> int:
+    from .librarian import create_finding, entry_lines, library_dirs, load_library
+
+    if args.id is not None and not re.fullmatch(FINDING_ID, args.id):
+        raise UsageError(f"--id {args.id!r} is not a finding id, such as HV-01")
+    if args.category is not None:
+        raise UsageError("--category does not apply with --from: the template sets it")
+    library = load_library(library_dirs(args.library))
+    interactive = not args.affected and sys.stdin.isatty()
+    done = create_finding(
+        library,
+        args.path,
+        args.from_template,
+        finding_id=args.id,
+        title=args.title,
+        delta=args.delta,
+        affected_flags=args.affected or (),
+        add_registries=args.add_registries,
+        interactive=interactive,
+    )
+    print(f"created {done.path} ({done.finding_id}) from library template {args.from_template}")
+    if not args.affected and not interactive:
+        print(
+            "affected: left empty (no --affected STATE=ASSET,... given and stdin is not a "
+            "terminal); list the affected assets per state under 'affected:'"
+        )
+    elif not any(done.affected.values()):
+        print("affected: none")
+    else:
+        listed = "; ".join(f"{s}: {', '.join(a) or 'none'}" for s, a in done.affected.items())
+        print(f"affected: {listed}")
+    if done.added:
+        print(f"added to {args.path / 'review.yaml'}:")
+        print("\n".join(entry_lines(done.missing)))
+    elif done.missing:
+        print(
+            "review.yaml lacks registry entries this finding cites, so `reviewgen check` "
+            "fails until they exist. Add these entries to the lists of the same name in "
+            "review.yaml (--add-registries adds them for you):"
+        )
+        print("\n".join(entry_lines(done.missing)))
+    for note in done.notes:
+        print(note)
+    return 0
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from .librarian import library_dirs, list_table, load_library, show_text
+
+    library = load_library(library_dirs(args.library))
+    if args.library_command == "show":
+        sys.stdout.write(show_text(library, args.template))
+    else:
+        sys.stdout.write(list_table(library, args.category))
     return 0
 
 
@@ -199,10 +260,45 @@ def parser() -> argparse.ArgumentParser:
     new_review.add_argument("--title")
     new_finding = kinds.add_parser("finding", help="create REVIEW_DIR/findings/ID.yaml")
     new_finding.add_argument("path", type=Path, metavar="REVIEW_DIR")
-    new_finding.add_argument("--id", required=True)
-    new_finding.add_argument("--title", required=True)
+    new_finding.add_argument("--id", help="the finding id (with --from: default the next free)")
+    new_finding.add_argument("--title")
     new_finding.add_argument("--category")
+    new_finding.add_argument(
+        "--from", dest="from_template", metavar="TEMPLATE", help="start from a library template"
+    )
+    new_finding.add_argument(
+        "--affected",
+        action="append",
+        metavar="STATE=ASSET,ASSET",
+        help="with --from: the affected assets in a state (repeat per state)",
+    )
+    new_finding.add_argument("--delta", choices=DELTAS, help="with --from: override the template's")
+    new_finding.add_argument(
+        "--add-registries",
+        action="store_true",
+        help="with --from: add the frameworks, categories and threat tags it cites to review.yaml",
+    )
+    new_finding.add_argument(
+        "--library", action="append", type=Path, metavar="DIR", help="your own template folder"
+    )
     new.set_defaults(run=cmd_new)
+
+    library = commands.add_parser("library", help="the finding library: list or show templates")
+    library_commands = library.add_subparsers(dest="library_command", required=True)
+    for name, help_text in (("list", "list the templates"), ("show", "print one template")):
+        sub = library_commands.add_parser(name, help=help_text)
+        if name == "show":
+            sub.add_argument("template", metavar="ID")
+        else:
+            sub.add_argument("--category", help="only templates of this category")
+        sub.add_argument(
+            "--library",
+            action="append",
+            type=Path,
+            metavar="DIR",
+            help="your own template folder (also $REVIEWGEN_LIBRARY); extends the shipped one",
+        )
+    library.set_defaults(run=cmd_library)
 
     render = commands.add_parser("render", help="write the site's Markdown pages to a folder")
     render.add_argument("paths", nargs="*", type=Path, metavar="REVIEW_DIR")
