@@ -69,6 +69,37 @@ class Period(Strict):
     end: dt.date
 
 
+class HistoryEntry(Strict):
+    """One version of the report in its document history."""
+
+    version: Text
+    """The version this entry describes, such as "1.0"."""
+    date: dt.date
+    """When this version was issued."""
+    author: Text | None = None
+    """Who made the changes (a reviewer, usually)."""
+    changes: Text
+    """What changed in this version, in a sentence."""
+
+
+class Recipient(Strict):
+    """A person or team on the report's distribution list."""
+
+    name: Text
+    role: Text | None = None
+    organisation: Text | None = None
+
+
+class Signatory(Strict):
+    """A person who signs the report off: the cover gives them date and signature lines."""
+
+    name: Text
+    role: Text | None = None
+    organisation: Text | None = None
+    date: dt.date | None = None
+    """When they signed; left empty, the cover shows a blank line to date by hand."""
+
+
 class Scope(Strict):
     in_scope: list[Markdown]
     out_of_scope: list[Markdown] = []
@@ -97,6 +128,12 @@ class ReviewMeta(Strict):
     methodology: list[Markdown] = []
     limitations: list[Markdown] = []
     scoring: ScoringPolicy = ScoringPolicy()
+    history: list[HistoryEntry] = []
+    """Document history, oldest version first; the cover and the PDF show it."""
+    distribution: list[Recipient] = []
+    """Who receives the report."""
+    sign_off: list[Signatory] = []
+    """Who signs the report off; without it, the reviewers sign."""
 
 
 class State(Strict):
