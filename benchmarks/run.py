@@ -14,6 +14,10 @@ from wait4):
                     templates/, reviews/<slug>), with the reviewgen plugin;
 * baseline          plain `mkdocs build` of DIR (same mkdocs.yml minus the plugin,
                     the pages already written): MkDocs + Material alone.
+* pdf               `build_pdf`: the engine as above, then every page to one HTML
+                    document and WeasyPrint's layout and PDF (`reviewgen pdf`); only up
+                    to N=1000 (about 0.13 s and 2 MB a page, all held in memory: at
+                    N=5000, some 19,000 pages, it would take an hour and tens of GB).
 
 Python-stage times are measured inside the child with time.perf_counter (imports
 excluded); MkDocs builds are timed from outside, start to exit, both the same way.
@@ -48,15 +52,17 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`
 from benchmarks.generate import generate  # noqa: E402
 
 DEFAULT_SIZES = (100, 1000, 5000)
-STAGES = ("load", "compare", "render", "full", "baseline")
+STAGES = ("load", "compare", "render", "full", "baseline", "pdf")
 STAGE_TITLES = {
     "load": "load+check+score",
     "compare": "compare",
     "render": "engine (render)",
     "full": "full build",
     "baseline": "baseline",
+    "pdf": "PDF",
 }
 QUICK_SIZES = (50,)
+PDF_MAX_FINDINGS = 1000
 MB = 1024 * 1024
 
 # Targets from the issue "Performance at scale".
@@ -125,6 +131,15 @@ def _child(argv: list[str]) -> int:
         data["render_to_folder_seconds"] = time.perf_counter() - start
         if status != 0:
             return status
+    elif stage == "pdf":
+        from reviewgen.pdf import build_pdf
+
+        start, cpu = time.perf_counter(), time.process_time()
+        written = build_pdf(root, Path(argv[3]), mkdocs_yml=Path(argv[4]), templates=Path(argv[5]))
+        data["seconds"] = time.perf_counter() - start
+        data["cpu_seconds"] = time.process_time() - cpu
+        data["pdf_pages"] = written.pages
+        data["pdf_bytes"] = written.size
     else:
         print(f"unknown stage {stage!r}", file=sys.stderr)
         return 2
@@ -237,7 +252,8 @@ class SizeResult:
         return measure.cpu_seconds if cpu else measure.seconds
 
     def peak(self) -> int | None:
-        peaks = [m.peak_bytes for m in self.stages.values() if m.peak_bytes]
+        """The largest peak of the site's stages (the PDF is reported on its own)."""
+        peaks = [m.peak_bytes for k, m in self.stages.items() if m.peak_bytes and k != "pdf"]
         return max(peaks) if peaks else None
 
 
@@ -292,8 +308,24 @@ def bench_size(n: int, base: Path, seed: int, repeat: int, timeout: float) -> Si
                 standalone / "mkdocs.yml", baseline_site, work / "baseline.log", timeout
             ),
         ),
+        (
+            "pdf",
+            lambda: _python_stage(
+                "pdf",
+                [
+                    str(root),
+                    str(work / "report.pdf"),
+                    str(project / "mkdocs.yml"),
+                    str(project / "templates"),
+                ],
+                work,
+                timeout,
+            ),
+        ),
     ]
     for name, run in plan:
+        if name == "pdf" and n > PDF_MAX_FINDINGS:
+            continue  # reported as not measured
         if name == "baseline" and not (standalone / "mkdocs.yml").is_file():
             result.stages[name] = Measure(error="no standalone folder (render failed)")
             continue
@@ -403,6 +435,8 @@ def table(results: list[SizeResult]) -> list[str]:
         "full build s",
         "MB",
         "baseline s",
+        "MB",
+        "PDF s",
         "MB",
         "full/baseline",
         "engine share %",
@@ -525,6 +559,13 @@ def report(
             extras.append(f"render --out total {render.extra['render_to_folder_seconds']:.2f} s")
         if r.search_index_bytes:
             extras.append(f"search_index.json {r.search_index_bytes / MB:.1f} MB")
+        pdf = r.stages.get("pdf")
+        if r.findings > PDF_MAX_FINDINGS:
+            extras.append(f"PDF not measured (above N={PDF_MAX_FINDINGS})")
+        elif pdf and pdf.ok and "pdf_pages" in pdf.extra:
+            extras.append(
+                f"PDF {pdf.extra['pdf_pages']} pages, {pdf.extra['pdf_bytes'] / MB:.1f} MB"
+            )
         extras.append(f"{r.finding_pages} finding pages")
         if r.finding_page_max_bytes:
             extras.append(f"largest finding page {r.finding_page_max_bytes / 1024:.0f} KB")

@@ -217,6 +217,22 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from .pdf import build_pdf
+
+    review = args.path
+    if review is None:
+        found = discover(DEFAULT_REVIEWS)
+        if len(found) != 1:
+            raise UsageError(f"{DEFAULT_REVIEWS} holds {len(found)} reviews; name the one to print")
+        review = found[0]
+    done = build_pdf(
+        review, args.out, profile=args.profile, mkdocs_yml=args.config, overrides=args.templates
+    )
+    print(f"wrote {done.path}: {done.pages} pages, {plural(done.findings, 'finding')}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="reviewgen", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -360,6 +376,31 @@ def parser() -> argparse.ArgumentParser:
         help="the framework id for STIG references (default: disa-stig)",
     )
     imports.set_defaults(run=cmd_import)
+
+    pdf = commands.add_parser("pdf", help="the report of one review as a paginated PDF")
+    pdf.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="REVIEW_DIR",
+        help="the review (default: the only review under reviews/)",
+    )
+    pdf.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    pdf.add_argument("--profile", default=None, help="redaction profile, e.g. public")
+    pdf.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        help="a folder of your own templates (pdf/print.css among them); each replaces ours",
+    )
+    pdf.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the mkdocs.yml whose markdown_extensions the PDF uses "
+        "(default: ./mkdocs.yml, else reviewgen's own)",
+    )
+    pdf.set_defaults(run=cmd_pdf)
     return top
 
 

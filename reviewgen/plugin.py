@@ -47,6 +47,8 @@ class ReviewgenConfig(base.Config):
     with none chosen, gh-deploy publishes the only review, and refuses to guess among several."""
     profile = c.Optional(c.Type(str))
     """Redaction profile (see README); the REVIEWGEN_PROFILE variable overrides it."""
+    pdf = c.Type(bool, default=False)
+    """Also build each review's PDF (`<slug>/exports/<slug>.pdf`), linked from its cover."""
 
 
 @contextlib.contextmanager
@@ -104,6 +106,14 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             profile=profile,
             publishing=self.publishing,
         )
+        if self.config.pdf:  # WeasyPrint takes a while: off by default
+            from .pdf import MarkdownSettings, add_pdfs
+
+            markdown = MarkdownSettings(tuple(config.markdown_extensions), config.mdx_configs)
+            templates = self._folder(config, self.config.templates_dir)
+            mine = self._folder(config, overrides) if overrides else None
+            for path in add_pdfs(self.site, markdown, templates, mine):
+                log.info(f"PDF: {path}")
         if not config.site_url and getattr(self, "command", None) in ("build", "gh-deploy"):
             # gh-deploy: the GitHub Pages address of the remote it pushes to.
             config.site_url, note = default_site_url(self.command, config.remote_name)
