@@ -106,7 +106,7 @@ def _child(argv: list[str]) -> int:
         figures = compare(review)
         data["seconds"] = time.perf_counter() - start
         data["cpu_seconds"] = time.process_time() - cpu
-        data["choke_points"] = len(figures["choke_points"])
+        data["choke_points"] = len(figures.choke_points)
     elif stage == "render":
         import reviewgen.build as build
         from reviewgen import cli
