@@ -12,9 +12,9 @@ from html import escape
 from markupsafe import Markup
 
 from .figures import Comparison
+from .registry import BAND_NAMES, VERSIONS
 from .review import Review
 
-BANDS = ("Critical", "High", "Medium", "Low", "None")
 #: Beyond these sizes a picture stops informing (and a matrix grows with the square of the
 #: estate): charts show the largest rows and say how many they leave out.
 MAX_ROWS = 40
@@ -23,13 +23,25 @@ FONT = 'font-family="inherit" font-size="12"'
 #: Drawn size relative to the viewBox, so 12-unit text reads like body text; CSS
 #: shrinks a figure wider than the page (max-width: 100%, height: auto).
 SCALE = 1.25
+#: The smallest text a chart uses, in viewBox units (the `rg-small` class of
+#: reviewgen.css), and the smallest it may be drawn at on screen, in CSS pixels. A figure
+#: is never shrunk below the width that keeps that text legible: on a narrow screen it
+#: scrolls sideways instead (reviewgen.css reads `--rg-min-width`).
+SMALLEST_TEXT = 11
+LEGIBLE_PX = 11
+#: Width of the charts read on a phone (severity bands, blast radius): 340 units fit the
+#: 358 px column of a 390 px screen at full size, so their text stays at 12 px there.
+NARROW = 340
+#: Average advance of a character of 12-unit text, to wrap and cut labels.
+CHAR = 6.6
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+    min_width = round(width * LEGIBLE_PX / SMALLEST_TEXT)
     return Markup(
-        f'\n<div class="rg-figure" markdown="0">\n'
+        f'\n<div class="rg-figure">\n'
         f'<svg viewBox="0 0 {width} {height}" width="{round(width * SCALE)}" '
-        f'height="{round(height * SCALE)}" role="img" '
+        f'height="{round(height * SCALE)}" style="--rg-min-width: {min_width}px" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
         f"<title>{escape(title)}</title>{''.join(body)}</svg>\n</div>\n"
     )
@@ -42,61 +54,90 @@ def _text(x: float, y: float, text: str, anchor: str = "start", cls: str = "rg-l
     )
 
 
+def _cut(text: str, width: float) -> str:
+    """`text` cut with an ellipsis to what fits in `width` units."""
+    limit = max(int(width / CHAR), 4)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _wrap(text: str, width: float, lines: int = 2) -> list[str]:
+    """`text` in at most `lines` lines of `width` units, broken between words."""
+    limit = max(int(width / CHAR), 4)
+    result: list[str] = []
+    for word in text.split():
+        if result and len(result[-1]) + 1 + len(word) <= limit:
+            result[-1] += " " + word
+        else:
+            result.append(word)
+    if len(result) > lines:
+        result = [*result[: lines - 1], " ".join(result[lines - 1 :])]
+    return [_cut(line, width) for line in result] or [""]
+
+
 def severity_chart(figures: Comparison, state_titles: dict[str, str], version: str) -> Markup:
     """One stacked bar per state: how many findings fall in each CVSS band.
 
-    Each state's title sits on its own line above its bar, so long titles never
-    run into the bars.
+    Each state's title sits on its own lines above its bar, so long titles never run
+    into the bars, and the chart is narrow enough to read on a phone at full size.
     """
-    bar_width, bar, row, top_margin = 560, 22, 52, 26
+    width = NARROW
+    bar_width, bar, line = 270, 22, 15
     states = list(figures.states)
-    bands = [b for b in BANDS if version != "2.0" or b != "Critical"]
+    bands = list(VERSIONS[version].bands) if version in VERSIONS else list(BAND_NAMES)
     by_state = {s: figures.states[s].severity_counts.by_version.get(version, {}) for s in states}
     # Bars share one scale (findings, not percentages), so a state with more findings
     # has a longer bar.
     widest = max((sum(c.values()) for c in by_state.values()), default=0) or 1
     body = [_text(0, 14, f"CVSS v{version}: findings per severity band", cls="rg-caption")]
-    for i, state in enumerate(states):
+    y = 26.0
+    for state in states:
         counts = by_state[state]
         total = sum(counts.values())
-        y = top_margin + i * row
-        body.append(_text(0, y + 12, state_titles.get(state, state)))
+        for title_line in _wrap(state_titles.get(state, state), width):
+            body.append(_text(0, y + 12, title_line))
+            y += line
         x = 0.0
-        top = y + 18
+        top = y + 3
         for band in bands:
             count = counts.get(band, 0)
             if not count:
                 continue
-            width = bar_width * count / widest
+            part = bar_width * count / widest
             body.append(
-                f'<rect x="{x:.1f}" y="{top}" width="{width:.1f}" height="{bar}" '
+                f'<rect x="{x:.1f}" y="{top:.1f}" width="{part:.1f}" height="{bar}" '
                 f'class="rg-sev-{band.lower()}"><title>{band}: {count}</title></rect>'
             )
-            if width >= 18:
-                body.append(_text(x + width / 2, top + 15, str(count), "middle", "rg-on-bar"))
-            x += width
+            if part >= 18:
+                body.append(_text(x + part / 2, top + 15, str(count), "middle", "rg-on-bar"))
+            x += part
         if not total:
-            body.append(f'<rect x="0" y="{top}" width="24" height="{bar}" class="rg-empty"/>')
+            body.append(f'<rect x="0" y="{top:.1f}" width="24" height="{bar}" class="rg-empty"/>')
             x = 24.0
-        body.append(_text(x + 8, top + 15, f"{total} scored" if total else "none scored"))
-    legend_y = top_margin + row * len(states) + 14
+        body.append(_text(x + 6, top + 15, f"{total} scored" if total else "none scored"))
+        y = top + bar + 12
+    legend_y = y + 12
+    step = width / len(bands)
     for j, band in enumerate(bands):
-        x = j * 90
+        x = j * step
         body.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
+            f'<rect x="{x:.1f}" y="{legend_y - 10:.1f}" width="12" height="12" '
             f'class="rg-sev-{band.lower()}"/>'
         )
         body.append(_text(x + 16, legend_y, band))
     return _svg(
-        bar_width + 90,
-        legend_y + 8,
+        width,
+        round(legend_y + 8),
         f"Findings per CVSS v{version} severity band, per state",
         body,
     )
 
 
 def blast_chart(review: Review, figures: Comparison, state_titles: dict[str, str]) -> Markup:
-    """Services each asset controls by design, per state (assets controlling more than one)."""
+    """Services each asset controls by design, per state (assets controlling more than one).
+
+    Each asset's name sits on its own line above its bars, so the chart is narrow enough
+    to read on a phone at full size.
+    """
     states = list(figures.states)
     rows = [
         a.id
@@ -104,46 +145,51 @@ def blast_chart(review: Review, figures: Comparison, state_titles: dict[str, str
         if any(len(figures.states[s].blast_radius.get(a.id, [])) > 1 for s in states)
     ]
     services = sum(1 for a in review.spec.assets if a.kind == "service") or 1
+    left_out = 0
     if len(rows) > MAX_ROWS:
         widest = {
             a: max(len(figures.states[s].blast_radius.get(a, [])) for s in states) for a in rows
         }
         kept = set(sorted(rows, key=lambda a: -widest[a])[:MAX_ROWS])
+        left_out = len(rows) - MAX_ROWS
         rows = [a for a in rows if a in kept]
-    label_width, bar_width, bar, gap = 170, 380, 12, 10
-    per_row = bar * len(states) + gap
+    width = NARROW
+    bar_width, bar, gap, label = 290, 14, 10, 15
+    per_row = label + bar * len(states) + gap
     body = []
     for i, asset in enumerate(rows):
-        y = 10 + i * per_row
-        body.append(_text(0, y + bar, review.assets[asset].name[:26]))
+        y = 4 + i * per_row
+        body.append(_text(0, y + 11, _cut(review.assets[asset].name, width)))
         for j, state in enumerate(states):
             count = len(figures.states[state].blast_radius.get(asset, []))
-            width = bar_width * count / services
+            part = bar_width * count / services
+            top = y + label + j * bar
             body.append(
-                f'<rect x="{label_width}" y="{y + j * bar}" width="{width:.1f}" '
+                f'<rect x="0" y="{top}" width="{part:.1f}" '
                 f'height="{bar - 2}" class="rg-state-{j}"><title>'
                 f"{escape(state_titles[state])}: {count}</title></rect>"
             )
             body.append(
                 _text(
-                    label_width + width + 4,
-                    y + j * bar + bar - 3,
+                    part + 4,
+                    top + bar - 3,
                     f"{count}"
                     if state in figures.states and asset in figures.states[state].blast_radius
                     else "absent",
                     cls="rg-small",
                 )
             )
-    legend_y = 20 + len(rows) * per_row
+    legend_y = 18 + len(rows) * per_row
+    if left_out:
+        body.append(_text(0, legend_y, f"{left_out} more assets with smaller radii are not drawn."))
+        legend_y += 18
     for j, state in enumerate(states):
-        x = label_width + j * 190
-        body.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" class="rg-state-{j}"/>'
-        )
-        body.append(_text(x + 16, legend_y, state_titles[state][:28]))
+        y = legend_y + j * 17
+        body.append(f'<rect x="0" y="{y - 10}" width="12" height="12" class="rg-state-{j}"/>')
+        body.append(_text(16, y, _cut(state_titles[state], width - 16)))
     return _svg(
-        label_width + bar_width + 60,
-        legend_y + 10,
+        width,
+        legend_y + 17 * (len(states) - 1) + 8,
         "Blast radius: services controlled by design, per state",
         body,
     )

@@ -89,7 +89,11 @@ _CONVERTER = _reviewer_markdown()
 
 
 def markdown_block(text: object, css_class: str = "rg-md") -> Markup:
-    """Reviewer Markdown as sanitised HTML, as a raw block on its own lines."""
+    """Reviewer Markdown as sanitised HTML, as a raw block on its own lines.
+
+    A block-level element without a `markdown` attribute is raw HTML to Python-Markdown,
+    md_in_html included; `markdown="0"` said the same and was left in the built page.
+    """
     rendered = _CONVERTER.reset().convert(str(text))
     clean = nh3.clean(
         rendered,
@@ -99,13 +103,13 @@ def markdown_block(text: object, css_class: str = "rg-md") -> Markup:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return Markup(f'\n<div class="{css_class}" markdown="0">\n{_protect_text(clean)}\n</div>\n')
+    return Markup(f'\n<div class="{css_class}">\n{_protect_text(clean)}\n</div>\n')
 
 
 def markdown_inline(text: object) -> Markup:
     """Reviewer Markdown for a single line (a list item): paragraph tags removed."""
     block = str(markdown_block(text, "rg-md-inline")).strip()
-    body = block.removeprefix('<div class="rg-md-inline" markdown="0">').removesuffix("</div>")
+    body = block.removeprefix('<div class="rg-md-inline">').removesuffix("</div>")
     body = body.strip().removeprefix("<p>").removesuffix("</p>").replace("\n", " ")
     return Markup(f'<span class="rg-md-inline">{body}</span>')
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import charts, markup, report
+from . import charts, markup, present, report
 from .figures import Comparison
 from .review import Review
 
@@ -103,6 +103,11 @@ def make_environment(
         front_matter_title=markup.front_matter_title,
         attr=markup.attribute,
         score=_score,
+        # Model notation in words (present.py).
+        position=present.position,
+        gain=present.gain,
+        targets=present.targets,
+        source_note=present.source_note,
     )
     return env
 

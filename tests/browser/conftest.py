@@ -5,11 +5,14 @@ Fixtures
 chromium_path  (session)  -> str, path of the Chromium binary; skips locally
                              (fails when CI=true) if Chromium or Playwright
                              is missing.
+example_site   (session)  -> pathlib.Path, the ``site/`` folder of one strict
+                             build of the example review; read only.
 serve_dir      (function) -> callable ``serve_dir(directory) -> base_url``;
                              base_url is ``http://127.0.0.1:PORT/``.
 browser        (session)  -> playwright Browser (headless Chromium).
-page_probe     (function) -> callable ``open(url, *, wait_until="networkidle")
-                             -> Probe``.
+page_probe     (function) -> callable ``open(url, *, wait_until="networkidle",
+                             **context_options) -> Probe``; the options go to
+                             ``browser.new_context`` (viewport, color_scheme, ...).
 
 Helper
 ------
@@ -87,6 +90,16 @@ def chromium_path() -> str:
             "browser tests run in CI)"
         )
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """One strict build of the example review, shared by the tests that only read it."""
+    from sitehelpers import copy_project, mkdocs
+
+    project = copy_project(tmp_path_factory.mktemp("example-site") / "project")
+    mkdocs(project, "build", "--strict")
+    return project / "site"
 
 
 # --------------------------------------------------------------------------- #
@@ -192,7 +205,7 @@ class Probe:
 
 @pytest.fixture
 def page_probe(browser) -> Iterator[Callable[..., Probe]]:
-    """Factory: ``open(url, *, wait_until="networkidle") -> Probe``.
+    """Factory: ``open(url, *, wait_until="networkidle", **context_options) -> Probe``.
 
     Each call opens a fresh browser context (no shared cache or storage),
     records before navigating, then waits for network idle. Requests to any
@@ -202,8 +215,8 @@ def page_probe(browser) -> Iterator[Callable[..., Probe]]:
     """
     contexts = []
 
-    def _open(url: str, *, wait_until: str = "networkidle") -> Probe:
-        context = browser.new_context()
+    def _open(url: str, *, wait_until: str = "networkidle", **context_options: Any) -> Probe:
+        context = browser.new_context(**context_options)
         contexts.append(context)
         # Never let a test reach past this machine: foreign requests are
         # recorded (the "request" event fires first) and then aborted.

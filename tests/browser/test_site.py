@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sitehelpers import ROOT, copy_project, mkdocs
+from sitehelpers import ROOT
 
 SLUG = "northwind-consolidation"
 PAGES = [
@@ -28,11 +28,9 @@ PAGES = [
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
-    project = copy_project(tmp_path_factory.mktemp("browser") / "project")
-    mkdocs(project, "build", "--strict")
-    return lambda serve_dir: serve_dir(project / "site")
+@pytest.fixture
+def site_url(example_site: Path) -> Callable[..., str]:
+    return lambda serve_dir: serve_dir(example_site)
 
 
 def test_pages_make_no_foreign_request_and_log_no_error(site_url, serve_dir, page_probe):
