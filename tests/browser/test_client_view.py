@@ -71,7 +71,7 @@ PENDING: dict[str, dict[str, str]] = {
         "": 'templates/cover.md.j2:21 <div class="admonition warning" markdown="0">',
     },
     "raw notation": {
-        "findings/*": "templates/finding.md.j2:80 (step.requires, step.to) and :128 (Source:)",
+        "findings/*": "templates/finding.md.j2:80 (step.requires, step.to), :129-131 (Source:)",
         "comparison/attack-surface/": "templates/attack-surface.md.j2:109 (st.requires, st.to)",
     },
     "primary version first": {},
