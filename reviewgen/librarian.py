@@ -35,7 +35,7 @@ from pydantic import Field, StringConstraints
 from yaml.resolver import Resolver
 
 from .errors import Problem, ReviewError, UsageError, display_path
-from .load import FINDINGS_DIR, REVIEW_FILE, _read, _score_finding, _validate
+from .load import FINDINGS_DIR, REVIEW_FILE, _read, _score_finding, _validate, duplicate_id
 from .model import (
     Category,
     Cve,
@@ -282,14 +282,7 @@ def load_library(extra: Sequence[Path] = (), *, shipped: Path = SHIPPED) -> Libr
             if doc is None or template is None:
                 continue
             if template.id in in_folder:
-                other = in_folder[template.id]
-                problems.append(
-                    doc.problem(
-                        ("id",),
-                        f"duplicate template id {template.id!r} "
-                        f"(also in {other.shown}:{other.at(('id',))[0]})",
-                    )
-                )
+                problems.append(duplicate_id(doc, "template", template.id, in_folder[template.id]))
                 continue
             in_folder[template.id] = doc
             problems.extend(_references(doc, template, registry))

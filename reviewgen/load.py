@@ -720,14 +720,7 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
             invalid_ids.add(declared if isinstance(declared, str) else path.stem)
             continue
         if finding.id in first_seen:
-            other = first_seen[finding.id]
-            problems.append(
-                doc.problem(
-                    ("id",),
-                    f"duplicate finding id {finding.id!r} "
-                    f"(also in {other.shown}:{other.at(('id',))[0]})",
-                )
-            )
+            problems.append(duplicate_id(doc, "finding", finding.id, first_seen[finding.id]))
             continue
         first_seen[finding.id] = doc
         findings.append((doc, finding))
@@ -785,6 +778,13 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
     # figure, page or export counts them.
     triaged = tuple(f for f in scored if not f.finding.draft)
     return Review(slug, root, spec, triaged, tuple(f for f in scored if f.finding.draft))
+
+
+def duplicate_id(doc: Document, what: str, value: str, other: Document) -> Problem:
+    """`value` at the top-level `id` of `doc` was already declared in `other`."""
+    return doc.problem(
+        ("id",), f"duplicate {what} id {value!r} (also in {other.shown}:{other.at(('id',))[0]})"
+    )
 
 
 def discover(reviews_dir: Path) -> list[Path]:

@@ -16,13 +16,8 @@ import hashlib
 import json
 import os
 import re
-import resource
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -31,6 +26,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from bounded import RSS_LIMIT, TIME_LIMIT, run_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -536,15 +532,6 @@ def test_a_findings_folder_leading_outside_is_refused(
 
 # ----- hostile input, in a bounded child process ---------------------------------------
 
-TIME_LIMIT = 5.0
-"""CPU seconds (user + system) an import of a hostile file may use."""
-CPU_GUARD = 6
-SAFETY_TIMEOUT = 300.0
-"""Wall-clock seconds after which a hung child is killed; not a speed criterion."""
-RSS_LIMIT = 300 * 1024 * 1024
-ADDRESS_SPACE_GUARD = 2 * 1024 * 1024 * 1024
-COMMAND = "import sys; from reviewgen.cli import main; sys.exit(main(sys.argv[1:]))"
-
 
 def billion_laughs() -> bytes:
     lines = ['<?xml version="1.0"?>', "<!DOCTYPE lolz [", ' <!ENTITY lol "lol">']
@@ -583,35 +570,10 @@ HOSTILE = {
 }
 
 
-def _guard() -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_GUARD, CPU_GUARD + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_GUARD, ADDRESS_SPACE_GUARD))
-
-
 def bounded_import(cwd: Path, *argv: str) -> tuple[int, str, float, int]:
     """`reviewgen import` in a child: exit status, stderr, CPU seconds, peak RSS bytes."""
-    err_path = cwd / ".stderr"
-    env = {k: v for k, v in os.environ.items() if k != "REVIEWGEN_DEBUG"}
-    with err_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-c", COMMAND, "import", *argv],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-            preexec_fn=_guard,
-        )
-        safety = threading.Timer(SAFETY_TIMEOUT, lambda: process.send_signal(signal.SIGKILL))
-        safety.start()
-        try:
-            _, wait_status, usage = os.wait4(process.pid, 0)
-        finally:
-            safety.cancel()
-    process.returncode = os.waitstatus_to_exitcode(wait_status)
-    text = err_path.read_text(encoding="utf-8", errors="replace")
-    err_path.unlink()
-    return process.returncode, text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    run = run_bounded(cwd, "import", *argv)
+    return run.status, run.stderr, run.seconds, run.peak_rss
 
 
 def assert_refused(example_copy: Path, tmp_path: Path, tool: str, path: Path, message: str) -> None:

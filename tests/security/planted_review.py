@@ -205,3 +205,13 @@ def write_planted_review(reviews: Path) -> Path:
     )
     (root / "evidence" / "pve01-stplanted.txt").write_text(_prose("File") + "\n", "utf-8")
     return root
+
+
+def leaks(files: dict[str, str]) -> list[str]:
+    """Planted text found in a file's name or content ({name: decoded text}), any case."""
+    return [
+        f"{name}: {word!r}"
+        for name, text in files.items()
+        for word in PLANTED
+        if word.lower() in name.lower() or word.lower() in text.lower()
+    ]
