@@ -889,6 +889,7 @@ class FindingWriter:
             ctx["asset"] = affected["post"][0]
         threats = sorted({rng.choice(THREATS)[0] for _ in range(rng.randint(1, 3))})
         title = f"{ctx['what'].capitalize()} on {ctx['asset']} exposes {ctx['target']}"
+        status = rng.choices(("open", "remediated", "risk-accepted"), (8, 1, 1))[0]
         out = [
             "# yaml-language-server: $schema=../../../reviewgen/schemas/finding.schema.json\n",
             f"id: {fid}\n",
@@ -896,9 +897,14 @@ class FindingWriter:
             f"category: {category}\n",
             f"threats: {flow(threats)}\n",
             f"delta: {delta}\n",
-            f"status: {rng.choices(('open', 'remediated', 'risk-accepted'), (8, 1, 1))[0]}\n",
+            f"status: {status}\n",
             f"affected: {{pre: {flow(affected['pre'])}, post: {flow(affected['post'])}}}\n",
         ]
+        if status == "risk-accepted":
+            out.append(
+                'acceptance:\n  accepted_by: "Head of IT"\n  until: 2026-06-30\n'
+                f"  reason: {q(paragraph(rng, ctx, 1))}\n"
+            )
         if rng.random() < 0.3:
             out.append("cves:\n")
             for _ in range(rng.randint(1, 3)):
@@ -935,6 +941,15 @@ class FindingWriter:
         out.append(block("recommendation", recommendation(rng, ctx)))
         out.append(f"roadmap: {rng.choices([r[0] for r in ROADMAP], (35, 40, 25))[0]}\n")
         out.append(f"effort: {rng.choice(LEVELS)}\n")
+        # Plan fields without drawing on the random stream, so earlier seeds keep their
+        # content: an owner for most, and every seventh finding of a category depends on
+        # the one before it (always an earlier id, so never a cycle).
+        number = self.counters[category]
+        if number % 3:
+            out.append(f"owner: {q('Infrastructure team lead')}\n")
+            out.append(f"effort_days: {number % 5 + 1}\n")
+        if number % 7 == 0:
+            out.append(f"depends_on: [{prefix}-{number - 1:04d}]\n")
         out.append("references:\n")
         for _ in range(rng.randint(3, 8)):
             fw, _, ref_prefix = rng.choice(FRAMEWORKS)

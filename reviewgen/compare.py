@@ -30,6 +30,7 @@ from .figures import (
 )
 from .graph import StateGraph, build_state_graph
 from .model import DELTAS
+from .plan import fixed_by_phase
 from .reach import AttackGraph, Reach, closure
 from .registry import CVSS_VERSIONS, SEVERITY_IDS_ASCENDING
 from .review import Review
@@ -246,9 +247,11 @@ def compare(review: Review) -> Comparison:
         for state, context in contexts.items()
     }
     what_if: dict[str, WhatIf] = {}
-    fixed = baseline_fixed
+    # Phases as the order of work schedules them: known-exploited findings and anything
+    # a step depends on count from the phase they are brought forward into.
+    scheduled = fixed_by_phase(review)
     for phase in review.spec.roadmap:
-        fixed = fixed | {f.id for f in review.findings if f.finding.roadmap == phase.id}
+        fixed = baseline_fixed | scheduled[phase.id]
         what_if[phase.id] = WhatIf(
             fixed=tuple(sorted(fixed - baseline_fixed)),
             states={

@@ -100,7 +100,8 @@ class Template(Strict):
     severity_rationale: Markdown | None = None
     description: Markdown
     verify: Markdown | None = None
-    """How to check for it: copied as a comment above where the evidence goes."""
+    """How to check for it, and so whether the fix worked: becomes the finding's `verify`
+    and is repeated as a comment above where the evidence goes."""
     impact: Markdown | None = None
     recommendation: Markdown
     effort: Level | None = None
@@ -116,7 +117,7 @@ class LibraryRegistry(Strict):
 
 
 #: Keys of a template that a finding does not have.
-_TEMPLATE_ONLY = ("id", "prefix", "platforms", "verify")
+_TEMPLATE_ONLY = ("id", "prefix", "platforms")
 #: The order a generated finding's keys are written in (that of the example review).
 _FINDING_ORDER = (
     "id",
@@ -134,6 +135,7 @@ _FINDING_ORDER = (
     "description",
     "impact",
     "recommendation",
+    "verify",
     "effort",
     "references",
 )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ReviewError, display_path
 from .model import PATTERN_HELP, Finding, ReviewFile
+from .plan_checks import check_plan
 from .redact import (
     Profile,
     Redactor,
@@ -770,6 +771,8 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
         scored.append(ScoredFinding(finding, source, scores, requirements))
     if checker:
         problems.extend(checker.problems)
+    if review_doc is not None and spec is not None:
+        problems.extend(check_plan(review_doc, spec, findings, invalid_ids))
     if problems or spec is None:
         raise ReviewError(problems)
     scored.sort(key=lambda f: f.id)

@@ -121,6 +121,8 @@ class ReviewMeta(Strict):
     version: Text
     classification: Text
     publishable: bool = False
+    effort_days: float | None = Field(default=None, gt=0)
+    """Person-days the review took, for the executive summary's context paragraph."""
     """True only when the review may be published as it stands (see the redaction profiles)."""
     background: Markdown
     objectives: list[Markdown] = []
@@ -146,6 +148,44 @@ class Phase(Strict):
     id: Id
     title: Text
     description: Markdown | None = None
+    within_days: int | None = Field(default=None, gt=0)
+    """The phase is due this many days after the report date."""
+    due: dt.date | None = None
+    """An explicit due date; overrides `within_days`."""
+    owner: Text | None = None
+    """Who answers for the phase; a step without its own owner inherits this one."""
+
+
+RoadmapItemStatus = Literal["proposed", "funded", "done"]
+
+
+class RoadmapItem(Strict):
+    """Work on the roadmap that is not a finding: a design change, a project, a purchase."""
+
+    id: Id
+    title: Text
+    phase: Id
+    description: Markdown | None = None
+    owner: Text | None = None
+    effort_days: float | None = Field(default=None, gt=0)
+    cost: Text | None = None
+    """What it costs, in the client's words ("two hosts and licences, about EUR 40,000")."""
+    buys: Markdown | None = None
+    """What it buys, in words; the findings it resolves are listed from `resolves`."""
+    resolves: list[FindingId] = []
+    """Findings this item closes when it is done."""
+    depends_on: list[Text] = []
+    """Findings or roadmap items that must be done first."""
+    due: dt.date | None = None
+    status: RoadmapItemStatus = "proposed"
+
+
+class RootCause(Strict):
+    """A systemic cause that several findings share."""
+
+    id: Id
+    statement: Markdown
+    findings: list[FindingId] = Field(min_length=1)
 
 
 class Framework(Strict):
@@ -284,6 +324,8 @@ class ReviewFile(Strict):
     review: ReviewMeta
     states: list[State] = Field(min_length=1)
     roadmap: list[Phase] = []
+    roadmap_items: list[RoadmapItem] = []
+    root_causes: list[RootCause] = []
     frameworks: list[Framework] = []
     categories: list[Category] = Field(min_length=1)
     threat_tags: list[ThreatTag] = []
@@ -310,6 +352,21 @@ class Cve(Strict):
 class KnownExploited(Strict):
     cisa_kev: bool = False
     date_added: dt.date | None = None
+
+
+class Fix(Strict):
+    target: Text | None = None
+    """The version, build or setting that fixes it ("ESXi 8.0 Update 3d, build 24585383")."""
+    interim: Markdown | None = None
+    """A mitigation to apply at once, before the fix: it comes first in the order of work."""
+
+
+class Acceptance(Strict):
+    """A formal acceptance of the residual risk (status: risk-accepted)."""
+
+    accepted_by: Text
+    until: dt.date
+    reason: Markdown
 
 
 class CvssEntry(Strict):
@@ -379,8 +436,21 @@ class Finding(Strict):
     evidence_files: list[EvidenceFile] = []
     impact: Markdown | None = None
     recommendation: Markdown
+    fix: Fix = Fix()
+    verify: Markdown | None = None
+    """How to check the fix worked: a command, a setting to read, a test to repeat."""
+    done_when: Markdown | None = None
+    """When the finding counts as closed; by default, when `verify` passes on every
+    affected asset of the current state."""
     roadmap: Id | None = None
     effort: Level | None = None
+    effort_days: float | None = Field(default=None, gt=0)
+    owner: Text | None = None
+    due: dt.date | None = None
+    """An explicit due date; otherwise the phase's."""
+    depends_on: list[Text] = []
+    """Findings or roadmap items that must be done before this one (vCenter before ESXi)."""
+    acceptance: Acceptance | None = None
     references: list[Reference] = []
     attack_steps: list[AttackStep] = []
     redacted: list[Text] = []

@@ -420,7 +420,9 @@ def test_generated_finding_carries_the_check_advice_as_comments(
     assert "# roadmap: the remediation phase (one of: now, next, later)" in text
     data = yaml.safe_load(text)
     assert data["title"] == "libvirt TCP open on kvm01"
-    assert "verify" not in data and "platforms" not in data
+    assert "platforms" not in data
+    # The template's check becomes the finding's verification of the fix.
+    assert "ss -ltnp | grep 16509" in data["verify"]
 
 
 # ----- a reviewer's own library -----------------------------------------------------------
@@ -682,5 +684,4 @@ def test_template_keys_are_finding_keys_or_template_only() -> None:
     assert set(librarian.Template.model_fields) - set(Finding.model_fields) == {
         "prefix",
         "platforms",
-        "verify",
     }
