@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from . import charts, markup, present, report
 from .figures import Comparison
+from .plan import plan
 from .review import Review
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -248,6 +249,7 @@ def _common(
         "paths": report.attack_paths(review, figures),
         "changed": report.what_changed(review, figures),
         "availability_findings": report.availability_findings(review, figures, spec.states[-1].id),
+        "plan": plan(review, figures),
     }
 
 
