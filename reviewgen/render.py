@@ -33,6 +33,8 @@ class PageSpec:
 
 
 #: The report's structure, in reading order; `None` paths are nav sections.
+GLOSSARY_PAGE = "appendices/glossary.md"
+
 REPORT: list[tuple[str, list[PageSpec]]] = [
     ("", [
         PageSpec("Cover", "index.md", "cover.md.j2"),
@@ -57,7 +59,7 @@ REPORT: list[tuple[str, list[PageSpec]]] = [
         PageSpec("CVSS details", "appendices/cvss.md", "appendix-cvss.md.j2"),
         PageSpec("Evidence log", "appendices/evidence.md", "appendix-evidence.md.j2"),
         PageSpec("References", "appendices/references.md", "appendix-references.md.j2"),
-        PageSpec("Glossary", "appendices/glossary.md", "appendix-glossary.md.j2"),
+        PageSpec("Glossary", GLOSSARY_PAGE, "appendix-glossary.md.j2"),
     ]),
 ]  # fmt: skip
 
@@ -132,6 +134,7 @@ class PageContext:
         self.prefix = prefix
         self.page = ""
         self._depends: dict[str, dict[str, list[str]]] = {}
+        self._terms_linked: set[tuple[str, str]] = set()
 
     def link(self, target: str) -> str:
         """A relative link from the page being rendered to `target` (a review page path)."""
@@ -207,13 +210,25 @@ class PageContext:
         return result
 
     def say(self, sentence: report.Sentence) -> Markup:
-        """A sentence of the report: its text escaped, its findings linked."""
-        return Markup("").join(
-            self.finding_link(piece.finding)
-            if isinstance(piece, report.Ref)
-            else markup.inline(piece)
-            for piece in sentence.pieces
-        )
+        """A sentence of the report: its text escaped, its findings linked, and each
+        glossary term linked where it first appears on the page."""
+        parts = []
+        for piece in sentence.pieces:
+            if isinstance(piece, report.Ref):
+                parts.append(self.finding_link(piece.finding))
+            elif isinstance(piece, report.Term):
+                parts.append(self.term(piece.text, piece.anchor))
+            else:
+                parts.append(markup.inline(piece))
+        return Markup("").join(parts)
+
+    def term(self, text: str, anchor: str) -> Markup:
+        """`text` linked to its glossary entry the first time the page uses the term."""
+        if (self.page, anchor) in self._terms_linked:
+            return markup.inline(text)
+        self._terms_linked.add((self.page, anchor))
+        href = self.link(GLOSSARY_PAGE) + "#" + anchor
+        return Markup(f"[{markup.inline(text)}]({href})")
 
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)

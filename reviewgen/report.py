@@ -46,7 +46,22 @@ class Ref:
     finding: str
 
 
-Piece = str | Ref
+@dataclass(frozen=True)
+class Term:
+    """A term of the glossary: the site links its first use on a page."""
+
+    text: str
+    anchor: str
+    """The term's id on the glossary page ("crown-jewel")."""
+
+
+Piece = str | Ref | Term
+
+
+def _piece_text(piece: Piece) -> str:
+    if isinstance(piece, str):
+        return piece
+    return piece.finding if isinstance(piece, Ref) else piece.text
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,7 @@ class Sentence:
 
     @property
     def text(self) -> str:
-        return "".join(p if isinstance(p, str) else p.finding for p in self.pieces)
+        return "".join(_piece_text(p) for p in self.pieces)
 
     def __add__(self, other: Sentence) -> Sentence:
         return Sentence(self.pieces + other.pieces)
