@@ -8,6 +8,7 @@ can link a finding id and the PDF can print it, and a test can read the plain te
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -74,6 +75,39 @@ class Sentence:
 
     def __add__(self, other: Sentence) -> Sentence:
         return Sentence(self.pieces + other.pieces)
+
+
+#: Glossary terms a sentence links where they first appear on a page, longest first so
+#: that "single points of total compromise" wins over a shorter term inside it.
+GLOSSARY_TERMS: dict[str, str] = {
+    "single points of total compromise": "single-point-of-total-compromise",
+    "single point of total compromise": "single-point-of-total-compromise",
+    "crown jewels": "crown-jewel",
+    "crown jewel": "crown-jewel",
+    "choke points": "choke-point",
+    "choke point": "choke-point",
+    "blast radius": "blast-radius",
+    "assumed breach": "assumed-breach",
+    "entry points": "entry-point",
+    "entry point": "entry-point",
+}
+_TERM_PATTERN = re.compile(
+    "|".join(re.escape(t) for t in sorted(GLOSSARY_TERMS, key=len, reverse=True)), re.IGNORECASE
+)
+
+
+def with_terms(text: str) -> Sentence:
+    """`text` with every glossary term in it marked, so the page can link the first use."""
+    pieces: list[Piece] = []
+    last = 0
+    for match in _TERM_PATTERN.finditer(text):
+        pieces += [
+            text[last : match.start()],
+            Term(match.group(0), GLOSSARY_TERMS[match.group(0).lower()]),
+        ]
+        last = match.end()
+    pieces.append(text[last:])
+    return Sentence(tuple(p for p in pieces if p != ""))
 
 
 def say(*pieces: Piece | Sentence) -> Sentence:
