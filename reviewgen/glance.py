@@ -257,12 +257,12 @@ def decisions(review: Review, figures: Comparison, plan: Plan) -> Decisions:
             pieces.append(f" and {count(interims, 'interim mitigation', 'interim mitigations')}")
         week = next((t for t in tiers if t.id == THIS_WEEK), None)
         pieces.append(f", from {starts.isoformat()}")
+        pieces.append(f" to {due.isoformat()}" if due else " (no due date is set for the phase)")
         if week is not None and week.due is not None:
             pieces.append(
                 f" ({count(len(week.steps), 'step', 'steps')} of them, for findings known to be "
                 f"exploited and interim mitigations, by {week.due.isoformat()})"
             )
-        pieces.append(f" to {due.isoformat()}" if due else " (no due date is set for the phase)")
         if first.owner:
             pieces.append(f", owned by the {first.owner[0].lower() + first.owner[1:]}")
         pieces.append(f"; about {_days(effort)} of work")
