@@ -166,8 +166,10 @@ def build_site(
     overrides: Path | None = None,
     profile: str | None = None,
     publishing: bool = False,
+    site_url: str | None = None,
 ) -> Site:
     """Everything the site holds; `publishing` refuses unpublishable reviews without a profile.
+    `site_url`, when known, makes the exports' page addresses absolute.
 
     The edition is chosen here, once: every page, export and attachment below comes from
     the same (redacted, under a profile) reviews.
@@ -179,7 +181,7 @@ def build_site(
     _distinct_slugs(reviews)
     env = make_environment(overrides, templates)
     with template_errors(env):
-        return _site(env, reviews, chosen, templates, overrides)
+        return _site(env, reviews, chosen, templates, overrides, site_url)
 
 
 def _site(
@@ -188,6 +190,7 @@ def _site(
     chosen: Profile | None,
     templates: Path | None,
     overrides: Path | None,
+    site_url: str | None = None,
 ) -> Site:
     site = Site()
     summaries = []
@@ -197,7 +200,7 @@ def _site(
         site.pages.update(pages)
         site.not_in_nav |= hidden
         site.nav.append({title_text(review.spec.review.title): nav})
-        for path, content in exports(review, figures).items():
+        for path, content in exports(review, figures, site_url).items():
             site.files[f"{review.slug}/{path}"] = content
         attachments = [a.path for f in review.findings for a in f.finding.evidence_files]
         for path, content in _evidence(review.root, attachments).items():

@@ -98,6 +98,11 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             publishing=self.publishing,
         )
         overrides = self.config.overrides_dir
+        # Before the build: the exports give each finding's absolute page address.
+        if not config.site_url and getattr(self, "command", None) in ("build", "gh-deploy"):
+            # gh-deploy: the GitHub Pages address of the remote it pushes to.
+            config.site_url, note = default_site_url(self.command, config.remote_name)
+            log.info(note)
         profile = os.environ.get("REVIEWGEN_PROFILE") or self.config.profile
         self.site = build_site(
             roots,
@@ -105,6 +110,7 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             overrides=self._folder(config, overrides) if overrides else None,
             profile=profile,
             publishing=self.publishing,
+            site_url=config.site_url or None,
         )
         if self.config.pdf:  # WeasyPrint takes a while: off by default
             from .pdf import MarkdownSettings, add_pdfs
@@ -114,10 +120,6 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             mine = self._folder(config, overrides) if overrides else None
             for path in add_pdfs(self.site, markdown, templates, mine):
                 log.info(f"PDF: {path}")
-        if not config.site_url and getattr(self, "command", None) in ("build", "gh-deploy"):
-            # gh-deploy: the GitHub Pages address of the remote it pushes to.
-            config.site_url, note = default_site_url(self.command, config.remote_name)
-            log.info(note)
         config.nav = self.site.nav
         log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
         return config

@@ -239,3 +239,12 @@ def test_url_is_absolute_under_a_site_url(example_dir: Path, site_url: str) -> N
     expected = f"https://owner.github.io/repo/{SLUG}/findings/hv-01/"
     assert exported.records["HV-01"]["url"] == expected
     assert exported.rows["HV-01"]["url"] == expected
+
+
+def test_the_site_build_passes_its_address_to_the_exports(example_dir: Path) -> None:
+    from reviewgen.build import build_site
+
+    site = build_site([example_dir], site_url="https://owner.github.io/repo/")
+    records = json.loads(site.files["northwind-consolidation/exports/findings.json"])["findings"]
+    hv01 = next(r for r in records if r["id"] == "HV-01")
+    assert hv01["url"] == "https://owner.github.io/repo/northwind-consolidation/findings/hv-01/"
