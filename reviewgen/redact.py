@@ -201,6 +201,14 @@ def redactor_for(spec: ReviewFile, slug: str, profile: Profile) -> Redactor:
     if profile.mask_people:
         pairs += [(p.name, f"Reviewer {i}") for i, p in enumerate(meta.reviewers, 1)]
         pairs += [(name, f"Person {i}") for i, name in enumerate(settings.people, 1)]
+        # Names of the document-control lists are people too: wherever else they appear
+        # (an accepted risk's `accepted_by`, an owner), they are masked the same way.
+        known = {p.name for p in meta.reviewers} | set(settings.people)
+        listed = [r.name for r in meta.distribution] + [s.name for s in meta.sign_off]
+        listed += [h.author for h in meta.history if h.author]
+        others = [n for n in dict.fromkeys(listed) if n not in known]
+        start = len(settings.people) + 1
+        pairs += [(name, f"Person {i}") for i, name in enumerate(others, start)]
     # Longest first, so that "Northwind Widgets Ltd" is replaced before "Northwind".
     pairs.sort(key=lambda pair: -len(pair[0]))
     redactor.phrases = [

@@ -29,6 +29,7 @@ PLANTED = [
     "STPL-TKT",  # a ticket number, redacted by a pattern
     "RESTRICTED-STPL",  # the confidential classification
     "qf@",  # an e-mail address
+    "Thistlewood",  # named only in the distribution list, then as an owner and acceptor
 ]
 
 #: Text that looks like an address or a name but is not one: it must survive.
@@ -73,13 +74,34 @@ def review_data() -> dict[str, Any]:
             "scope": {"in_scope": [_prose("In scope")], "out_of_scope": [_prose("Out")]},
             "methodology": [_prose("Method")],
             "limitations": [_prose("Limitation")],
+            "distribution": [{"name": "Oberon Thistlewood", "role": "Head of IT"}],
             "scoring": {"primary": "3.1", "note": _prose("Scoring note")},
         },
         "states": [
             {"id": "pre", "title": "Before at Saint Planted", "description": _prose("Pre")},
             {"id": "post", "title": "After on pve01-03", "description": _prose("Post")},
         ],
-        "roadmap": [{"id": "now", "title": "Now", "description": _prose("Phase")}],
+        "roadmap": [
+            {
+                "id": "now",
+                "title": "Now",
+                "description": _prose("Phase"),
+                "within_days": 30,
+                "owner": "Oberon Thistlewood",
+            }
+        ],
+        "roadmap_items": [
+            {
+                "id": "redesign",
+                "title": "Separate cluster for stpl-dc01",
+                "phase": "now",
+                "owner": "Oberon Thistlewood",
+                "cost": _prose("Cost"),
+                "buys": _prose("Buys"),
+                "description": _prose("Item"),
+            }
+        ],
+        "root_causes": [{"id": "cause", "statement": _prose("Cause"), "findings": ["HV-01"]}],
         "frameworks": [
             {"id": "nist-800-125a", "title": "NIST SP 800-125A Rev. 1", "note": _prose("FW")}
         ],
@@ -180,6 +202,10 @@ def finding_data() -> dict[str, Any]:
         "impact": _prose("Impact"),
         "recommendation": _prose("Recommendation"),
         "roadmap": "now",
+        "owner": "Oberon Thistlewood",
+        "fix": {"target": _prose("Target"), "interim": _prose("Interim")},
+        "verify": _prose("Verify"),
+        "done_when": _prose("Done"),
         "references": [{"framework": "nist-800-125a", "id": "HY-BF5", "note": _prose("Ref")}],
         "attack_steps": [
             {
