@@ -83,7 +83,11 @@ def _entry_point(context: StateContext, reach: Reach) -> EntryReach:
 
     paths = {}
     for jewel in graph.crown_jewels:
-        node = ("control", jewel) if ("control", jewel) in reach.distance else ("read", jewel)
+        # The route to the strongest position reached: control, else read, else deny.
+        node = next(
+            (n for n in (("control", jewel), ("read", jewel)) if n in reach.distance),
+            ("deny", jewel),
+        )
         if node in reach.distance:
             paths[jewel] = tuple(
                 PathStep(s.id, s.finding, tuple(sorted(s.findings - {s.finding})), s.gains)
@@ -96,6 +100,8 @@ def _entry_point(context: StateContext, reach: Reach) -> EntryReach:
         infrastructure_controlled=_ordered(graph, controlled - services),
         min_findings={j: fewest("control", j) for j in graph.crown_jewels},
         min_findings_read={j: fewest("read", j) for j in graph.crown_jewels},
+        denied=_ordered(graph, reach.assets("deny") & services),
+        min_findings_deny={j: fewest("deny", j) for j in graph.crown_jewels},
         paths=paths,
     )
 
@@ -124,12 +130,14 @@ def _choke_points(
         for finding, lost in context.attack_graph.losses(reach, fixed).items():
             controlled = {a for kind, a in lost if kind == "control"}
             read = {a for kind, a in lost if kind == "read"}
+            denied = {a for kind, a in lost if kind == "deny"}
             cut = EntryCut(
                 controlled=_ordered(graph, controlled & services),
                 read=_ordered(graph, read & services),
                 crown_jewels=_ordered(graph, controlled & jewels),
+                denied=_ordered(graph, denied & services),
             )
-            if cut.controlled or cut.read or cut.crown_jewels:
+            if cut.controlled or cut.read or cut.crown_jewels or cut.denied:
                 cuts.setdefault(finding, {})[entry] = cut
     ranked = [
         ChokePoint(
@@ -137,6 +145,7 @@ def _choke_points(
             crown_jewels_cut=sum(len(c.crown_jewels) for c in per_entry.values()),
             services_cut=sum(len(c.controlled) for c in per_entry.values()),
             reads_cut=sum(len(c.read) for c in per_entry.values()),
+            denials_cut=sum(len(c.denied) for c in per_entry.values()),
             entry_points=per_entry,
         )
         for finding, per_entry in cuts.items()
@@ -145,8 +154,14 @@ def _choke_points(
     return tuple(ranked)
 
 
-def _choke_rank(choke: ChokePoint) -> tuple[int, int, int, str]:
-    return (-choke.crown_jewels_cut, -choke.services_cut, -choke.reads_cut, choke.finding)
+def _choke_rank(choke: ChokePoint) -> tuple[int, int, int, int, str]:
+    return (
+        -choke.crown_jewels_cut,
+        -choke.services_cut,
+        -choke.reads_cut,
+        -choke.denials_cut,
+        choke.finding,
+    )
 
 
 def severity_counts(review: Review, state: str) -> SeverityCounts:

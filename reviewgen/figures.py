@@ -33,7 +33,7 @@ class PathStep:
     finding: str
     also_requires: Ids
     """Findings that must also be open for the step (not counted again)."""
-    gains: Literal["foothold", "control", "read"]
+    gains: Literal["foothold", "control", "read", "deny"]
 
 
 @record
@@ -49,6 +49,10 @@ class EntryReach:
     """For each crown jewel, the fewest findings to control it (null: not reachable)."""
     min_findings_read: dict[str, int | None]
     """For each crown jewel, the fewest findings to read it."""
+    denied: Ids
+    """Services the attacker can stop, encrypt or destroy (those controlled included)."""
+    min_findings_deny: dict[str, int | None]
+    """For each crown jewel, the fewest findings to take it down."""
     paths: dict[str, tuple[PathStep, ...]]
     """One shortest route to each crown jewel reached."""
 
@@ -68,6 +72,8 @@ class EntryCut:
     controlled: Ids
     read: Ids
     crown_jewels: Ids
+    denied: Ids
+    """Services the attacker could no longer take down."""
 
 
 @record
@@ -76,6 +82,7 @@ class ChokePoint:
     crown_jewels_cut: int
     services_cut: int
     reads_cut: int
+    denials_cut: int
     entry_points: dict[str, EntryCut]
 
 

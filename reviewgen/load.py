@@ -171,6 +171,13 @@ def _validation_problems(
     return result
 
 
+#: The positions an attack step may require (and an entry point assume): holding a
+#: foothold on, control of, or read access to (stored credentials, a disk image,
+#: migration memory) an asset or any member of a group.
+POSITION_KINDS = ("foothold", "control", "read")
+POSITION_FORMS = ", ".join(f"'{kind}:<asset>', '{kind}:group:<group>'" for kind in POSITION_KINDS)
+
+
 class _Checker:
     """Cross-reference checks over a validated review, each problem at its node."""
 
@@ -305,8 +312,7 @@ class _Checker:
                     self.report(
                         doc,
                         assumed_at,
-                        "an assumed position is 'foothold:<asset>', "
-                        "'control:<asset>' or 'control:group:<group>'",
+                        f"an assumed position is one of {POSITION_FORMS}",
                     )
                 else:
                     self.check_position(doc, assumed_at, entry.assumes, [])
@@ -399,12 +405,11 @@ class _Checker:
         kind, _, subject = requires.partition(":")
         if not subject:
             self.known(doc, path, requires, self.entry_points, "entry point")
-        elif kind not in ("foothold", "control"):
+        elif kind not in POSITION_KINDS:
             self.report(
                 doc,
                 path,
-                f"unknown position {requires!r}: use an entry point id, "
-                "'foothold:<asset>', 'control:<asset>' or 'control:group:<group>'",
+                f"unknown position {requires!r}: use an entry point id, {POSITION_FORMS}",
             )
         elif subject.startswith("group:"):
             self.known(doc, path, subject.removeprefix("group:"), self.groups, "group")

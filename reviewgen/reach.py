@@ -5,7 +5,10 @@
   strongly connected components and sets are propagated as bit masks in reverse
   topological order, so every asset's blast radius costs one pass over the graph.
 * `attack` runs the attacker fixpoint from one entry point as a 0-1 breadth-first
-  search: dominance edges cost nothing, each attack step costs one finding. Every
+  search: dominance edges cost nothing, each attack step costs one finding. Positions
+  are foothold, control, read (credentials and data: a step may require it) and deny
+  (the power to stop, encrypt or destroy; control implies it, and it follows the
+  dominance edges that grant A). Every
   step requires a single position, so the distance of a position is the fewest
   findings exploited in sequence to reach it, and the search records one such path.
 """
@@ -86,16 +89,21 @@ def _adjacency(graph: StateGraph) -> dict[Node, list[tuple[Node, Step | None]]]:
     for asset in graph.assets:
         add(("control", asset), ("foothold", asset))
         add(("control", asset), ("read", asset))
+        add(("control", asset), ("deny", asset))  # control implies the power to stop it
     for edge in graph.edges:
         if "I" in edge.grants:
             add(("control", edge.source), ("control", edge.target))
         if "C" in edge.grants:
             add(("control", edge.source), ("read", edge.target))
+        if "A" in edge.grants:
+            # Whatever stops the source stops what depends on it: a host its guests, a
+            # datastore the VMs whose disks it holds, a manager its hosts.
+            add(("deny", edge.source), ("deny", edge.target))
     for entry, position in graph.assumed.items():
         add(("entry", entry), requirement_node(position))
     needed = {step.requires for step in graph.steps} | set(graph.assumed.values())
     for group, members in graph.groups.items():
-        for kind in ("control", "foothold"):
+        for kind in ("control", "foothold", "read"):
             if f"{kind}:group:{group}" in needed:
                 for member in members:
                     add((kind, member), (f"{kind}-any", group))

@@ -376,8 +376,9 @@ def _services_by_design(figures: Comparison, state: str, assets: list[str]) -> i
 
 RANKING_RULE = (
     "Ranked by structure first: the findings whose fix alone cuts the most routes to crown "
-    "jewels, then the most services controlled, then the most services read (choke "
-    "points); ties go to the higher CVSS score of the review's primary version. Open "
+    "jewels, then the most services controlled, then the most services read, then the "
+    "most services it could take down (choke points); ties go to the higher CVSS score of "
+    "the review's primary version. Open "
     "findings that are not choke points follow, most severe first."
 )
 
@@ -410,13 +411,14 @@ def top_risks(
     titles = {e.id: e.title for e in review.spec.entry_points}
     primary = review.primary_version
 
-    def structure(choke: ChokePoint) -> tuple[int, int, int, float, str]:
+    def structure(choke: ChokePoint) -> tuple[int, int, int, int, float, str]:
         head = review.finding_by_id[choke.finding].headline(primary)
         score = head.score if head is not None and head.version == primary else -1.0
         return (
             -choke.crown_jewels_cut,
             -choke.services_cut,
             -choke.reads_cut,
+            -choke.denials_cut,
             -score,
             choke.finding,
         )
@@ -440,6 +442,8 @@ def top_risks(
                 cut.append(count(choke.crown_jewels_cut, "crown-jewel route", "crown-jewel routes"))
             cut.append(f"control of {count(choke.services_cut, 'service', 'services')}")
             cut.append(f"read access to {choke.reads_cut}")
+            if choke.denials_cut:
+                cut.append(f"the power to take down {choke.denials_cut}")
             where = ", ".join(titles.get(e, e) for e in choke.entry_points)
             position = _route_position(figures, current, finding_id)
             if position:

@@ -464,7 +464,12 @@ def test_choke_point_ranking(write_review: WriteReview) -> None:
         ("AE-01", 0, 1, 1),
         ("AF-01", 0, 1, 1),
     ]
-    lost = {"controlled": ["x", "jewel"], "read": ["x", "jewel"], "crown_jewels": ["jewel"]}
+    lost = {
+        "controlled": ["x", "jewel"],
+        "read": ["x", "jewel"],
+        "crown_jewels": ["jewel"],
+        "denied": ["x", "jewel"],
+    }
     assert chokes[0]["entry_points"] == {"internet": lost}
 
 
