@@ -343,15 +343,36 @@ class ReviewFile(Strict):
 # ----- findings/*.yaml -------------------------------------------------------------
 
 
+class ExploitSource(Strict):
+    """A published report of exploitation in the wild: a vendor advisory, a CERT alert."""
+
+    name: Text
+    """As the report should show it, e.g. "VMware advisory VMSA-2025-0004"."""
+    url: Text | None = None
+    date: dt.date | None = None
+    """When the source reported the exploitation."""
+
+
+class KnownExploited(Strict):
+    """Evidence of exploitation in the wild: the CISA KEV catalogue and other sources.
+
+    At the finding's top level it is about the finding as a whole (an exploited
+    misconfiguration without a CVE); under a CVE, about that CVE only."""
+
+    cisa_kev: bool = False
+    """Listed in the CISA Known Exploited Vulnerabilities catalogue."""
+    date_added: dt.date | None = None
+    """The catalogue's dateAdded (only with cisa_kev: true)."""
+    sources: list[ExploitSource] = []
+    """Other reports of exploitation (vendor advisories, CERT alerts), as written."""
+
+
 class Cve(Strict):
     id: CveId
     summary: Text | None = None
     vendor_cvss: Text | None = None
-
-
-class KnownExploited(Strict):
-    cisa_kev: bool = False
-    date_added: dt.date | None = None
+    known_exploited: KnownExploited | None = None
+    """Evidence that this CVE is exploited in the wild."""
 
 
 class Fix(Strict):
@@ -404,6 +425,9 @@ class AttackStep(Strict):
     gains: Gain
     to: Text | list[Id]
     also_requires: list[FindingId] = []
+    cves: list[CveId] = []
+    """The finding's CVEs this step uses; the step counts as exploited in the wild only
+    through them (without `cves:`, when the finding is)."""
     note: Text | None = None
 
 
