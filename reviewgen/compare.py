@@ -34,6 +34,7 @@ from .plan import fixed_by_phase
 from .reach import AttackGraph, Reach, closure
 from .registry import CVSS_VERSIONS, SEVERITY_IDS_ASCENDING
 from .review import Review
+from .status import closed_in
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,10 @@ def severity_counts(review: Review, state: str) -> SeverityCounts:
     """Findings that apply in `state`, counted per band, separately for each CVSS version."""
     per_version: dict[str, Counter[str]] = {}
     not_scored: Counter[str] = Counter()
-    applicable = [f for f in review.findings if f.finding.affected.get(state)]
+    closed = closed_in(review, state)
+    applicable = [
+        f for f in review.findings if f.finding.affected.get(state) and f.id not in closed
+    ]
     for scored in applicable:
         if not scored.scores:
             not_scored[scored.finding.severity or "none"] += 1
@@ -196,10 +200,6 @@ def _state_figures(
         severity_counts=severity_counts(review, graph.state),
         choke_points=_choke_points(context, entry_points, fixed) if with_choke_points else None,
     )
-
-
-def _fixed_baseline(review: Review) -> frozenset[str]:
-    return frozenset(f.id for f in review.findings if f.finding.status == "remediated")
 
 
 def _delta(review: Review) -> DeltaTally:
@@ -256,25 +256,29 @@ def _attack_surface(review: Review, contexts: dict[str, StateContext]) -> Attack
 def compare(review: Review) -> Comparison:
     """Every comparison figure for a review (`.to_json()` gives the published JSON)."""
     contexts = {state: _context(review, state) for state in review.state_ids}
-    baseline_fixed = _fixed_baseline(review)
+    closed = {state: closed_in(review, state) for state in review.state_ids}
     states = {
-        state: _state_figures(review, context, baseline_fixed, with_choke_points=True)
+        state: _state_figures(review, context, closed[state], with_choke_points=True)
         for state, context in contexts.items()
     }
     what_if: dict[str, WhatIf] = {}
     # Phases as the order of work schedules them: known-exploited findings and anything
     # a step depends on count from the phase they are brought forward into.
     scheduled = fixed_by_phase(review)
+    baseline, current = review.state_ids[0], review.state_ids[-1]
     for phase in review.spec.roadmap:
-        fixed = baseline_fixed | scheduled[phase.id]
+        # The plan is work still to do: it changes the states from now on, not the past.
+        fixed = {
+            state: closed[state] if state == baseline else closed[state] | scheduled[phase.id]
+            for state in contexts
+        }
         what_if[phase.id] = WhatIf(
-            fixed=tuple(sorted(fixed - baseline_fixed)),
+            fixed=tuple(sorted(fixed[current] - closed[current])),
             states={
-                state: _state_figures(review, context, fixed, with_choke_points=False)
+                state: _state_figures(review, context, fixed[state], with_choke_points=False)
                 for state, context in contexts.items()
             },
         )
-    current = review.state_ids[-1]
     return Comparison(
         review=review.slug,
         states=states,

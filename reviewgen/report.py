@@ -192,6 +192,8 @@ class Reach:
     controlled: int
     read: int
     """Services read (controlled ones included)."""
+    denied: int
+    """Services the attacker can take down (controlled ones included)."""
     jewels: int
     """Crown jewels present in the state."""
     control_routes: tuple[Route, ...]
@@ -220,6 +222,8 @@ class Reach:
             head = f"read access to {nr} of {total} {services}"
         else:
             head = "no service"
+        if self.denied > nc:
+            head += f"; can take down {self.denied - nc} more"
         parts: list[Piece | Sentence] = [head]
         jewel_word = "jewel" if self.jewels == 1 else "jewels"
         if self.control_routes:
@@ -259,6 +263,7 @@ def reach_of(review: Review, figures: Comparison, state: str, entry: str) -> Rea
         services=sum(a.kind == "service" for a in present),
         controlled=len(data.controlled),
         read=len(data.read),
+        denied=len(data.denied),
         jewels=len(data.min_findings),
         control_routes=routes(data, "control"),
         read_routes=routes(data, "read"),
@@ -276,18 +281,21 @@ class EntryComparison:
     @property
     def direction(self) -> Literal["worse", "better", "same"]:
         """Worse when more services or crown jewels are controlled, or, with control
-        unchanged, more services read; better the other way round."""
+        unchanged, more services read, or, with both unchanged, more services that can
+        be taken down; better the other way round."""
         b, a = self.before, self.after
         if (
             a.controlled > b.controlled
             or a.jewels_controlled > b.jewels_controlled
             or (a.controlled == b.controlled and a.read > b.read)
+            or (a.controlled == b.controlled and a.read == b.read and a.denied > b.denied)
         ):
             return "worse"
         if (
             a.controlled < b.controlled
             or a.jewels_controlled < b.jewels_controlled
             or (a.controlled == b.controlled and a.read < b.read)
+            or (a.controlled == b.controlled and a.read == b.read and a.denied < b.denied)
         ):
             return "better"
         return "same"
@@ -684,6 +692,13 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
         )
         figure_rows.append(
             FigureRow(f"Services read from {e.after.title}", e.before.read, e.after.read)
+        )
+        figure_rows.append(
+            FigureRow(
+                f"Services that can be taken down from {e.after.title}",
+                e.before.denied,
+                e.after.denied,
+            )
         )
     figure_rows.append(
         FigureRow(

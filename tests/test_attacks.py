@@ -19,12 +19,18 @@ from typing import Any
 
 import pytest
 from reviewbuilder import asset, edge, finding, step
+from test_report import check_review
 
 from reviewgen.compare import compare
 from reviewgen.errors import ReviewError
 from reviewgen.load import load_review
+from reviewgen.report import reach_of as reach_sentence_of
 
 WriteReview = Callable[..., Path]
+
+
+def reach_sentence(review: Any, figures: Any, state: str, entry: str) -> Any:
+    return reach_sentence_of(review, figures, state, entry).sentence
 
 
 def reach_of(root: Path, entry: str, state: str = "post") -> dict[str, Any]:
@@ -55,6 +61,12 @@ def test_esxiargs_is_an_outage_of_every_guest_not_control(write_review: WriteRev
     assert reach["paths"]["erp"][0]["gains"] == "deny"
     before = reach_of(root, "internet", "pre")
     assert before["denied"] == [] and before["min_findings_deny"] == {"erp": None}
+    # The sentences say it too: no service controlled, three that can be taken down.
+    review = load_review(root)
+    assert check_review(review) > 0
+    assert reach_sentence(review, compare(review), "post", "internet").text.startswith(
+        "no service; can take down 3 more"
+    )
     # Fixing the finding is what stops the outage: a choke point by what it can take down.
     chokes = compare(load_review(root)).to_json()["choke_points"]
     assert [(c["finding"], c["denials_cut"], c["services_cut"]) for c in chokes] == [

@@ -55,6 +55,9 @@ def check_reach_sentence(reach: Reach, data: dict[str, Any]) -> None:
     else:
         assert text.startswith("no service") and not controlled and not read
 
+    down = re.search(r"; can take down (\d+) more", text)
+    assert (int(down.group(1)) if down else 0) == len(data["denied"]) - len(controlled)
+
     jewels = data["min_findings"]
     reached = {j: n for j, n in jewels.items() if n is not None}
     read_only = {
@@ -231,11 +234,11 @@ def _direction(before: dict[str, Any], after: dict[str, Any]) -> str:
     def jewels(reach: dict[str, Any]) -> int:
         return sum(n is not None for n in reach["min_findings"].values())
 
-    b = (len(before["controlled"]), jewels(before), len(before["read"]))
-    a = (len(after["controlled"]), jewels(after), len(after["read"]))
-    if a[0] > b[0] or a[1] > b[1] or (a[0] == b[0] and a[2] > b[2]):
+    b = (len(before["controlled"]), jewels(before), len(before["read"]), len(before["denied"]))
+    a = (len(after["controlled"]), jewels(after), len(after["read"]), len(after["denied"]))
+    if a[0] > b[0] or a[1] > b[1] or (a[0] == b[0] and (a[2], a[3]) > (b[2], b[3])):
         return "worse"
-    if a[0] < b[0] or a[1] < b[1] or (a[0] == b[0] and a[2] < b[2]):
+    if a[0] < b[0] or a[1] < b[1] or (a[0] == b[0] and (a[2], a[3]) < (b[2], b[3])):
         return "better"
     return "same"
 
