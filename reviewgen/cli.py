@@ -36,7 +36,28 @@ def _review_dirs(paths: list[Path]) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     profile = profile_named(args.profile)
-    reviews = load_reviews(_review_dirs(args.paths), profile)
+    roots = _review_dirs(args.paths)
+    if args.kev_catalog is None:
+        reviews = load_reviews(roots, profile)
+    else:
+        from .exploitation import CatalogueProblem, check_against, read_kev_catalogue
+
+        # Every problem of both checks is reported in one run: the catalogue check reads
+        # the finding files itself, so it needs no review that loads cleanly.
+        problems = []
+        try:
+            reviews = load_reviews(roots, profile)
+        except ReviewError as err:
+            problems += err.problems
+        try:
+            catalogue = read_kev_catalogue(args.kev_catalog)
+        except CatalogueProblem as err:
+            problems.append(err.problem)
+        else:
+            for root in roots:
+                problems += check_against(root, catalogue)
+        if problems:
+            raise ReviewError(problems)
     edition = f", {profile.name} edition as {{slug}}" if profile and profile.rename else ""
     for review in reviews:
         drafts = f"; {plural(len(review.drafts), 'draft')} to triage" if review.drafts else ""
@@ -44,6 +65,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{review.root}: ok ({plural(len(review.findings), 'finding')}, "
             f"{plural(len(review.spec.observations), 'observation')}"
             f"{edition.format(slug=review.slug)}{drafts})"
+        )
+    if args.kev_catalog is not None:
+        print(
+            f"{catalogue.shown}: the findings' KEV marks agree with the {catalogue.name} "
+            f"({plural(len(catalogue.added), 'CVE')})"
         )
     return 0
 
@@ -249,6 +275,14 @@ def parser() -> argparse.ArgumentParser:
         "--profile",
         default=None,
         help="also check the redacted edition this profile publishes, e.g. public",
+    )
+    check.add_argument(
+        "--kev-catalog",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also check the findings' KEV marks against a downloaded copy of CISA's "
+        "known_exploited_vulnerabilities.json (read from disk; no network)",
     )
     check.set_defaults(run=cmd_check)
 

@@ -49,7 +49,11 @@ def is_open(scored: ScoredFinding) -> bool:
 
 
 def known_exploited(scored: ScoredFinding) -> bool:
-    return scored.finding.known_exploited.cisa_kev
+    """Exploited in the wild: the finding-level mark or any of its CVEs' marks, by the
+    CISA KEV catalogue or a cited source (see exploitation.py)."""
+    from .exploitation import finding_exploited
+
+    return finding_exploited(scored.finding)
 
 
 def dependency_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
