@@ -17,10 +17,13 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import charts, markup, present, report
+from . import charts, fixes, markup, present, report
 from .figures import Comparison
+from .glance import at_a_glance
 from .plan import plan
-from .review import Review
+from .plan_words import step_reasons
+from .review import Review, ScoredFinding
+from .status import status_now
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -112,6 +115,8 @@ def make_environment(
         targets=present.targets,
         source_note=present.source_note,
     )
+    # When a finding counts as done (fixes.py), for the fix that opens its page.
+    env.globals["done_when"] = fixes.done_when
     return env
 
 
@@ -230,6 +235,10 @@ class PageContext:
         href = self.link(GLOSSARY_PAGE) + "#" + anchor
         return Markup(f"[{markup.inline(text)}]({href})")
 
+    def status(self, scored: ScoredFinding) -> str:
+        """The finding's status in the current state, in words (status.py)."""
+        return status_now(self.review, scored)
+
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)
         return asset.name if asset else asset_id
@@ -240,6 +249,7 @@ def _common(
 ) -> dict[str, Any]:
     spec = review.spec
     primary = review.primary_version
+    work = plan(review, figures)
     return {
         "review": review,
         "spec": spec,
@@ -264,7 +274,10 @@ def _common(
         "paths": report.attack_paths(review, figures),
         "changed": report.what_changed(review, figures),
         "availability_findings": report.availability_findings(review, figures, spec.states[-1].id),
-        "plan": plan(review, figures),
+        "plan": work,
+        "plan_reasons": step_reasons(review, figures, work),
+        "item_titles": {item.id: item.title for item in spec.roadmap_items},
+        "glance": at_a_glance(review, figures, work),
     }
 
 
