@@ -135,6 +135,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
         history=[{"version": "1.0", "date": "2026-03-20", "author": "Bartholomew Zephyrine",
                   "changes": "Issued to Saint Planted by Alice Quillfeather"}],
         distribution=[
+            *data["review"].get("distribution", []),
             {"name": UNLISTED, "role": "CISO", "organisation": "Saint Planted Hospital"},
             {"name": "Bartholomew Zephyrine", "organisation": "Plantcare Outsourcing"},
         ],
@@ -241,12 +242,12 @@ def test_every_finding_starts_a_page_with_what_a_reader_needs_first(
         text = text[text.index(f"{finding_id}:") :]
         order = [
             text.index(heading)
-            for heading in ("Affected assets", "Description", "Recommendation", "Severity\n")
+            for heading in ("Fix\n", "Affected assets", "Description", "Severity\n")
         ]
         assert order == sorted(order), finding_id
         if "Attack Vector" in text:  # CVSS-scored: the metric tables come after
-            assert text.index("Recommendation") < text.index("Attack Vector"), finding_id
-        assert "Recommendation" in first, f"{finding_id}: recommendation not on its first page"
+            assert text.index("Fix\n") < text.index("Attack Vector"), finding_id
+        assert "Fix\n" in first, f"{finding_id}: the fix is not on its first page"
 
 
 def test_findings_follow_the_findings_table_in_its_order(example: Rendered) -> None:
