@@ -315,22 +315,14 @@ class FigureRow:
 
 
 @dataclass(frozen=True)
-class PhaseSummary:
-    id: str
-    title: str
-    findings: int
-
-
-@dataclass(frozen=True)
 class Decision:
+    """The first phase's effect; its steps, dates and effort are the plan's (glance.py)."""
+
     phase_id: str
     phase_title: str
     description: str | None
-    findings: int
-    effort: str
     rows: tuple[tuple[str, int, int], ...]
     """(entry point, services controlled now, after this phase)"""
-    later: tuple[PhaseSummary, ...]
 
 
 @dataclass(frozen=True)
@@ -640,28 +632,10 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
                     f"{count(len(left), 'entry point still reaches', 'entry points still reach')}"
                     " more than in the baseline."
                 )
-        members = [
-            f
-            for f in review.by_severity()
-            if f.finding.roadmap == first.id and f.finding.status != "remediated"
-        ]
-        efforts = Counter(f.finding.effort for f in members)
-        effort_parts = [
-            f"{efforts[level]} of {level} effort"
-            for level in ("low", "medium", "high")
-            if efforts[level]
-        ]
-        if efforts[None]:
-            effort_parts.append(f"{efforts[None]} not rated for effort")
-        effort = count(len(members), "finding", "findings")
-        if effort_parts:
-            effort += ": " + ", ".join(effort_parts)
         decision = Decision(
             first.id,
             first.title,
             first.description,
-            len(members),
-            effort + ".",
             tuple(
                 (
                     e.title,
@@ -669,10 +643,6 @@ def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
                     len(what_if.entry_points[e.id].controlled),
                 )
                 for e in spec.entry_points
-            ),
-            tuple(
-                PhaseSummary(p.id, p.title, sum(f.finding.roadmap == p.id for f in review.findings))
-                for p in spec.roadmap[1:]
             ),
         )
 
