@@ -32,7 +32,7 @@ def _assets(ids: list[str]) -> str:
 def done_when(review: Review, scored: ScoredFinding) -> str:
     """When `scored` counts as done, as Markdown: its `done_when:`, else a default sentence.
 
-    The default names the assets the finding affects in the current state: "When the
+    The default names the assets the finding affects in the current state: "The
     verification above passes on every affected asset of the current state: esx01 and
     esx02." Asset ids are kebab-case, so the sentence holds no Markdown syntax.
     """
@@ -40,13 +40,13 @@ def done_when(review: Review, scored: ScoredFinding) -> str:
     if finding.done_when is not None:
         return finding.done_when
     check = (
-        "the verification above passes"
+        "The verification above passes"
         if finding.verify is not None
-        else "the recommendation is applied"
+        else "The recommendation is applied"
     )
     affected = finding.affected.get(review.state_ids[-1], [])
     if not affected:
-        return f"When {check}. No asset of the current state is affected."
+        return f"{check}. No asset of the current state is affected."
     if len(affected) == 1:
-        return f"When {check} on the affected asset of the current state: {affected[0]}."
-    return f"When {check} on every affected asset of the current state: {_assets(affected)}."
+        return f"{check} on the affected asset of the current state: {affected[0]}."
+    return f"{check} on every affected asset of the current state: {_assets(affected)}."

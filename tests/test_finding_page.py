@@ -199,7 +199,7 @@ def test_hv01_shows_its_target_verification_and_step(site: Site, review: Review)
     for expected in (
         f"Target {hv01.fix.target}",
         f"How to verify {plain(hv01.verify)}",
-        "Done when When the verification above passes on every affected asset of the "
+        "Done when The verification above passes on every affected asset of the "
         "current state: esx01 and esx02.",
         f"Step {step.number} of the order of work · Infrastructure team lead · due "
         f"{step.due.isoformat() if step.due else ''}",
@@ -230,7 +230,7 @@ def test_hv02_shows_the_acceptance_instead_of_a_step(site: Site, review: Review)
     ) in fix
     assert "of the order of work" not in fix
     # No `verify:`: done when the recommendation is applied.
-    assert "Done when When the recommendation is applied on every affected asset" in fix
+    assert "Done when The recommendation is applied on every affected asset" in fix
 
 
 def test_interim_mitigation_and_explicit_done_when(site: Site, review: Review) -> None:
@@ -311,17 +311,17 @@ def test_done_when_by_default_names_the_affected_assets_of_the_current_state(
     hv01 = review.finding_by_id["HV-01"]
     assert hv01.finding.done_when is None and hv01.finding.verify is not None
     assert fixes.done_when(review, hv01) == (
-        "When the verification above passes on every affected asset of the current state: "
+        "The verification above passes on every affected asset of the current state: "
         "esx01 and esx02."
     )
     unverified = _with(review, "HV-01", verify=None)
     assert fixes.done_when(review, unverified) == (
-        "When the recommendation is applied on every affected asset of the current state: "
+        "The recommendation is applied on every affected asset of the current state: "
         "esx01 and esx02."
     )
     one = _with(review, "HV-01", affected={"pre": ["esx01"], "post": ["web"]})
     assert fixes.done_when(review, one) == (
-        "When the verification above passes on the affected asset of the current state: web."
+        "The verification above passes on the affected asset of the current state: web."
     )
     three = _with(review, "HV-01", affected={"pre": [], "post": ["web", "db", "ldap"]})
     assert fixes.done_when(review, three).endswith("current state: web, db and ldap.")
@@ -331,7 +331,7 @@ def test_done_when_by_default_names_the_affected_assets_of_the_current_state(
     assert "host-30" not in listed
     # Affecting only an earlier state: nothing is left in the current one.
     gone = fixes.done_when(review, _with(review, "HV-01", affected={"pre": ["esx01"]}))
-    assert gone == "When the verification above passes. No asset of the current state is affected."
+    assert gone == "The verification above passes. No asset of the current state is affected."
 
 
 def test_done_when_explicit_wins(review: Review) -> None:
