@@ -18,6 +18,7 @@ import posixpath
 from typing import Any
 from urllib.parse import quote
 
+from .exploitation import evidence_text, finding_evidence, finding_exploited
 from .figures import Comparison
 from .plan import Plan, Step, plan
 from .registry import VERSION_ORDER
@@ -90,7 +91,10 @@ def finding_record(
         "severity_rationale": finding.severity_rationale,
         "requirements_derived": scored.requirements,
         "cves": [cve.id for cve in finding.cves],
-        "known_exploited": finding.known_exploited.cisa_kev,
+        # Exploited in the wild: a CISA KEV mark or a cited source, per CVE or for the
+        # finding as a whole; `exploited_sources` says which.
+        "known_exploited": finding_exploited(finding),
+        "exploited_sources": evidence_text(finding_evidence(finding)) or None,
         "affected": finding.affected,
         "affected_current": _current_affected(review, scored),
         "recommendation": finding.recommendation,

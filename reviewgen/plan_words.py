@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .exploitation import evidence_text, finding_evidence
 from .figures import Comparison
 from .plan import Plan, Step
 from .report import Piece, Ref, Sentence, count, joined, say
@@ -27,8 +28,9 @@ def step_reason(review: Review, figures: Comparison, step: Step) -> Sentence:
     parts: list[Piece | Sentence] = []
     if step.kind == "interim":
         return say("Limits the exposure at once, before the fix of ", Ref(step.ref), " is in.")
-    if step.known_exploited:
-        parts.append("Known to be exploited in the wild. ")
+    if step.known_exploited and step.kind == "finding":
+        evidence = evidence_text(finding_evidence(review.finding_by_id[step.ref].finding))
+        parts.append(f"Known to be exploited in the wild ({evidence}). ")
     if step.brought_forward_from is not None:
         waiting = step.needed_by
         parts += [

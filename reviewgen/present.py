@@ -16,7 +16,12 @@ from markupsafe import Markup
 
 from .markup import inline
 
-GAINS = {"control": "control of", "foothold": "a foothold on", "read": "read access to"}
+GAINS = {
+    "control": "control of",
+    "foothold": "a foothold on",
+    "read": "read access to",
+    "deny": "the power to take down",
+}
 GROUP = "group:"
 
 

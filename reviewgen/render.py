@@ -17,9 +17,10 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import charts, fixes, markup, present, report
+from . import charts, exploitation, fixes, markup, present, report
 from .figures import Comparison
 from .glance import at_a_glance
+from .model import AttackStep, Finding
 from .plan import plan
 from .plan_words import step_reasons
 from .review import Review, ScoredFinding
@@ -85,6 +86,17 @@ def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def exploitation_phrase(finding: Finding) -> str:
+    """Why the finding counts as exploited in the wild: its sources, as written."""
+    return exploitation.evidence_text(exploitation.finding_evidence(finding))
+
+
+def step_exploitation_phrase(finding: Finding, step: AttackStep) -> str:
+    """The sources that make this attack step exploited ("" when it is not): only those
+    of the CVEs the step uses."""
+    return exploitation.evidence_text(exploitation.step_evidence(finding, step))
+
+
 def make_environment(
     overrides: Path | None = None, templates: Path | None = None
 ) -> jinja2.Environment:
@@ -117,6 +129,10 @@ def make_environment(
     )
     # When a finding counts as done (fixes.py), for the fix that opens its page.
     env.globals["done_when"] = fixes.done_when
+    # Exploitation in the wild, with its sources, per finding and per attack step.
+    env.globals["exploited"] = exploitation.finding_exploited
+    env.globals["exploited_by"] = exploitation_phrase
+    env.globals["step_exploited_by"] = step_exploitation_phrase
     return env
 
 

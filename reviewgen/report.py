@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .exploitation import evidence_text, finding_evidence, finding_exploited
 from .figures import ChokePoint, Comparison, EntryReach
 from .registry import BAND_NAMES, versions_in_order
 from .review import Review, ScoredFinding
@@ -458,8 +459,9 @@ def top_risks(
                 f"{scored.finding.delta.capitalize()}; its affected components control "
                 f"{count(radius, 'service', 'services')} by design."
             )
-        if scored.finding.known_exploited.cisa_kev:
-            pieces.append(" Known to be exploited in the wild.")
+        if finding_exploited(scored.finding):
+            evidence = evidence_text(finding_evidence(scored.finding))
+            pieces.append(f" Known to be exploited in the wild ({evidence}).")
         result.append(TopRisk(scored, say(*pieces)))
     return tuple(result)
 
