@@ -45,10 +45,10 @@ REQUIRED = {
     "duplicate-key": ["duplicate key 'title' (first defined at line 2)"],
     "duplicate-finding-id": ["duplicate finding id 'GU-01'", "findings/GU-01.yaml:1"],
     "missing-references": [
-        "unknown category 'guests'; did you mean 'guest'?",
+        "unknown category 'guests'; did you mean 'guest'? (categories: hypervisor, guest)",
         "unknown asset 'webb'; did you mean 'web'?",
         "unknown entry point 'intranet'; did you mean 'internet'?",
-        "unknown state 'mid'",
+        "unknown state 'mid' (states: pre, post)",
         "unknown group 'servces'; did you mean 'services'?",
         "unknown finding 'GU-02'",
     ],
@@ -58,6 +58,13 @@ REQUIRED = {
     ],
     "score-mismatch": ["stated score 9.8 disagrees with the computed base score 9.3"],
     "cvss-null-without-severity": ["cvss: null needs a qualitative 'severity'"],
+    "estate-rules": [
+        "the review period ends (2025-01-06) before it starts (2025-01-10)",
+        "cluster 'cl02' has no hosts",
+        "host 'host1' is already in cluster 'cl01' (line 36)",
+        "a vm needs a cluster (clusters: cl01, cl02, cl03)",
+        "a vm needs a datastore (datastores: ds01)",
+    ],
     "evidence-paths": [
         "may not leave the review folder ('..')",
         "evidence paths are relative to the review folder",
