@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 
+from .checks import unknown_message
 from .errors import Problem
 from .model import Finding, ReviewFile
 from .plan import dependency_cycle
@@ -17,9 +17,8 @@ def _unknown(
 ) -> Problem | None:
     if value in choices:
         return None
-    close = difflib.get_close_matches(value, sorted(choices), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return doc.problem(path, f"unknown {what} {value!r}{hint}")
+    ordered = list(choices) if isinstance(choices, list) else sorted(choices)
+    return doc.problem(path, unknown_message(what, value, ordered))
 
 
 def check_plan(

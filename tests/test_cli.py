@@ -112,7 +112,9 @@ def test_check_broken_copy(
     assert lines[0].startswith(f"{example_copy.name}/findings/GU-01.yaml:2:1: YAML syntax error")
     assert lines[1] == (
         f"{example_copy.name}/findings/HV-01.yaml:4:11: "
-        "unknown category 'hypervisr'; did you mean 'hypervisor'?"
+        "unknown category 'hypervisr'; did you mean 'hypervisor'? (categories: hypervisor, "
+        "management-plane, image-store, migration, virtual-network, vm-lifecycle, patch-posture, "
+        "guest)"
     )
 
 
