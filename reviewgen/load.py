@@ -24,6 +24,7 @@ from .checks import POSITION_FORMS, POSITION_KINDS, REVIEW_FILE, Checker, check_
 from .cvss_check import SCORE_TOLERANCE
 from .cvss_check import score_finding as _score_finding
 from .errors import Problem, ReviewError, display_path
+from .exploitation import check_exploitation
 from .model import AttackStep, Finding, ReviewFile
 from .plan_checks import check_plan
 from .redact import (
@@ -185,6 +186,7 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
         if checker is None or spec is None:
             continue
         checker.check_finding(doc, finding)
+        problems.extend(check_exploitation(doc, finding))
         if redactor is None:  # the edition's text comes from files already scanned
             allowed = frozenset(finding.redacted)
             problems.extend(secret_problems(doc, allowed))

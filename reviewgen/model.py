@@ -620,7 +620,7 @@ class KnownExploited(Strict):
 class Cve(Strict):
     id: CveId
     summary: Text | None = None
-    vendor_cvss: Text | None = None
+    vendor_cvss: CvssVector | None = None
     known_exploited: KnownExploited | None = None
     """Evidence that this CVE is exploited in the wild."""
 
