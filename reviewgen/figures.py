@@ -83,6 +83,7 @@ class ChokePoint:
     services_cut: int
     reads_cut: int
     denials_cut: int
+    """Services, over all entry points, that the attacker could no longer take down."""
     entry_points: dict[str, EntryCut]
 
 
