@@ -163,3 +163,15 @@ def test_every_position_form_is_listed_when_one_is_unknown(write_review: WriteRe
         "'read:group:<group>'",
     ):
         assert form in message, message
+
+
+def test_the_availability_page_says_what_can_be_taken_down(write_review: WriteReview) -> None:
+    from test_exploitation_pages import page
+
+    root = write_review(
+        assets=[*_guests(), asset("esx", "hypervisor-host")],
+        dominance=[edge("esx", ["web", "erp", "mail"], states=["post"])],
+        findings=[finding("HV-01", step("S1", "internet", "deny", "esx", states=["post"]))],
+    )
+    text = page(root, "availability.md.j2", "comparison/availability.md")
+    assert "| Internet | 0 of 3 (0 of 1 crown jewels) | 3 of 3 (1 of 1 crown jewels) |" in text
