@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from reviewbuilder import asset, edge, finding, step
+from test_exploitation_pages import page
 from test_report import check_review
 
 from reviewgen.compare import compare
@@ -166,8 +167,6 @@ def test_every_position_form_is_listed_when_one_is_unknown(write_review: WriteRe
 
 
 def test_the_availability_page_says_what_can_be_taken_down(write_review: WriteReview) -> None:
-    from test_exploitation_pages import page
-
     root = write_review(
         assets=[*_guests(), asset("esx", "hypervisor-host")],
         dominance=[edge("esx", ["web", "erp", "mail"], states=["post"])],
