@@ -270,6 +270,15 @@ class Checker:
         if self.spec is None:
             return
         doc, spec = self.doc, self.spec
+        for role in ("baseline", "current"):
+            marked = [i for i, state in enumerate(spec.states) if state.role == role]
+            for i in marked[1:]:
+                first = spec.states[marked[0]].id
+                self.report(
+                    doc, ("states", i, "role"), f"only one state can be the {role} ({first!r} is)"
+                )
+        if all(state.role == "proposed" for state in spec.states):
+            self.report(doc, ("states",), "every state is proposed: one must be built")
         for section, what in (
             ("states", "state"),
             ("roadmap", "roadmap phase"),
@@ -397,7 +406,9 @@ class Checker:
         self.target(doc, (*where, "to"), step.to, states)
 
     def check_delta(self, doc: Document, finding: Finding) -> None:
-        first, last = self.states[0], self.states[-1]
+        if self.spec is None:  # without a valid review.yaml there are no roles to check
+            return
+        first, last = self.spec.baseline_state, self.spec.current_state
         lists = {state: finding.affected.get(state, []) for state in self.states}
         if finding.delta == "new" and lists[first]:
             self.report(

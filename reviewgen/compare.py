@@ -265,7 +265,7 @@ def compare(review: Review) -> Comparison:
     # Phases as the order of work schedules them: known-exploited findings and anything
     # a step depends on count from the phase they are brought forward into.
     scheduled = fixed_by_phase(review)
-    baseline, current = review.state_ids[0], review.state_ids[-1]
+    baseline, current = review.baseline, review.current
     for phase in review.spec.roadmap:
         # The plan is work still to do: it changes the states from now on, not the past.
         fixed = {

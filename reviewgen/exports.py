@@ -67,7 +67,7 @@ def page_url(review: Review, finding_id: str, site_url: str | None = None) -> st
 
 
 def _current_affected(review: Review, scored: ScoredFinding) -> list[str]:
-    return list(scored.finding.affected.get(review.state_ids[-1], []))
+    return list(scored.finding.affected.get(review.current, []))
 
 
 def finding_record(

@@ -44,7 +44,7 @@ def done_when(review: Review, scored: ScoredFinding) -> str:
         if finding.verify is not None
         else "The recommendation is applied"
     )
-    affected = finding.affected.get(review.state_ids[-1], [])
+    affected = finding.affected.get(review.current, [])
     if not affected:
         return f"{check}. No asset of the current state is affected."
     if len(affected) == 1:

@@ -116,7 +116,7 @@ def rating(review: Review, figures: Comparison, state: str) -> Rating:
 
 def do_nothing(review: Review, figures: Comparison) -> Sentence:
     """What one intrusion takes if nothing is done, from the worst entry point."""
-    current = review.state_ids[-1]
+    current = review.current
     entries = review.spec.entry_points
     if not entries:
         return say(
@@ -239,7 +239,7 @@ def _days(value: float) -> str:
 
 def decisions(review: Review, figures: Comparison, plan: Plan) -> Decisions:
     spec = review.spec
-    baseline, current = review.state_ids[0], review.state_ids[-1]
+    baseline, current = review.baseline, review.current
     approve = None
     if spec.roadmap:
         first = spec.roadmap[0]
@@ -396,7 +396,7 @@ class Glance:
 
 
 def at_a_glance(review: Review, figures: Comparison, plan: Plan) -> Glance:
-    baseline, current = review.state_ids[0], review.state_ids[-1]
+    baseline, current = review.baseline, review.current
     return Glance(
         rating=rating(review, figures, current),
         rating_before=rating(review, figures, baseline) if baseline != current else None,

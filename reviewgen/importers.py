@@ -853,9 +853,9 @@ def _file_name(tool: str, rule: str) -> str:
     return f"draft-{tool}-{safe}.yaml"
 
 
-def _delta(states: list[str], state: str) -> str:
+def _delta(states: list[str], state: str, baseline: str) -> str:
     """A delta the check accepts for a finding affecting assets in `state` only."""
-    if state != states[0]:
+    if state != baseline:
         return "new"
     return "removed" if len(states) > 1 else "carried-over"
 
@@ -928,7 +928,7 @@ def _draft(
         "title": rule.title or rule.key,
         "category": category,
         "threats": [],
-        "delta": _delta(states, state),
+        "delta": _delta(states, state, spec.baseline_state),
         "status": "open",
         "affected": {s: list(assets) if s == state else [] for s in states},
     }
@@ -1109,7 +1109,7 @@ def import_scan(
     scan = PARSERS[tool](file)
     spec = _review_file(review_dir)
     states = [s.id for s in spec.states]
-    chosen = state or states[-1]
+    chosen = state or spec.current_state
     if chosen not in states:
         raise UsageError(f"--state {chosen!r}: the review's states are {', '.join(states)}")
     categories = [c.id for c in spec.categories]

@@ -264,6 +264,9 @@ class ReviewMeta(Strict):
     """Who signs the report off; without it, the reviewers sign."""
 
 
+StateRole = Literal["baseline", "current", "proposed"]
+
+
 class State(Strict):
     """A state of the estate that the review compares, baseline first, current last."""
 
@@ -273,6 +276,10 @@ class State(Strict):
     """The state's title, such as "Before: physical servers"."""
     description: Markdown | None = None
     """What the estate looks like in this state."""
+    role: StateRole | None = None
+    """baseline (before the change), current (as it stands) or proposed (a redesign not
+    yet built, compared with the current state). By default the first state is the
+    baseline and the last state that is not proposed the current one."""
 
 
 class Phase(Strict):
@@ -588,6 +595,25 @@ class ReviewFile(Strict):
     """Notes that are not findings."""
     redaction: Redaction = Redaction()
     """What a redaction profile replaces in this review."""
+
+    @property
+    def baseline_state(self) -> str:
+        """The state before the change: the one with role baseline, else the first."""
+        marked = [s.id for s in self.states if s.role == "baseline"]
+        return marked[0] if marked else self.states[0].id
+
+    @property
+    def current_state(self) -> str:
+        """The state as it stands: role current, else the last state not proposed."""
+        marked = [s.id for s in self.states if s.role == "current"]
+        if marked:
+            return marked[0]
+        built = [s.id for s in self.states if s.role != "proposed"]
+        return built[-1] if built else self.states[-1].id
+
+    @property
+    def proposed_states(self) -> list[str]:
+        return [s.id for s in self.states if s.role == "proposed"]
 
 
 # ----- findings/*.yaml -------------------------------------------------------------

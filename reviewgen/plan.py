@@ -253,7 +253,7 @@ def _tier_title(review: Review, tier: str) -> str:
 
 def plan(review: Review, figures: Comparison) -> Plan:
     """Every open finding and roadmap item as a numbered step, in the order of work."""
-    current = review.state_ids[-1]
+    current = review.current
     work = _work(review)
     tiers = schedule(review)
     primary = review.primary_version

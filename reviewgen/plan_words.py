@@ -23,7 +23,7 @@ def _tier_title(review: Review, tier: str) -> str:
 
 
 def step_reason(review: Review, figures: Comparison, step: Step) -> Sentence:
-    current = review.state_ids[-1]
+    current = review.current
     chokes = {c.finding: c for c in figures.states[current].choke_points or ()}
     parts: list[Piece | Sentence] = []
     if step.kind == "interim":

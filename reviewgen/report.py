@@ -482,7 +482,7 @@ class SinglePoint:
 
 
 def single_points(review: Review, figures: Comparison) -> tuple[SinglePoint, ...]:
-    baseline, current = review.state_ids[0], review.state_ids[-1]
+    baseline, current = review.baseline, review.current
     radius = figures.states[baseline].blast_radius
     services_before = sum(
         a.kind == "service" and baseline in a.placement for a in review.spec.assets
@@ -523,7 +523,7 @@ def severity_table(review: Review, figures: Comparison) -> SeverityTable:
 
 def executive_summary(review: Review, figures: Comparison) -> ExecutiveSummary:
     spec = review.spec
-    baseline, current = review.state_ids[0], review.state_ids[-1]
+    baseline, current = review.baseline, review.current
     before, after = figures.states[baseline], figures.states[current]
     compared = baseline != current
     entries = tuple(
@@ -822,7 +822,7 @@ class WhatChanged:
 
 def what_changed(review: Review, figures: Comparison) -> WhatChanged:
     states = review.state_ids
-    baseline, current = states[0], states[-1]
+    baseline, current = review.baseline, review.current
     change = None
     if baseline != current:
         before = figures.states[baseline].single_points_of_total_compromise

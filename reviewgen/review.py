@@ -73,6 +73,26 @@ class Review:
         return [state.id for state in self.spec.states]
 
     @property
+    def baseline(self) -> str:
+        """The state before the change (role baseline, else the first)."""
+        return self.spec.baseline_state
+
+    @property
+    def current(self) -> str:
+        """The state as it stands (role current, else the last state not proposed)."""
+        return self.spec.current_state
+
+    @property
+    def proposed(self) -> list[str]:
+        """Redesigns not yet built, each compared with the current state."""
+        return self.spec.proposed_states
+
+    @property
+    def compared(self) -> bool:
+        """There is a baseline distinct from the current state."""
+        return self.baseline != self.current
+
+    @property
     def primary_version(self) -> str:
         return self.spec.review.scoring.primary
 

@@ -27,7 +27,7 @@ def present_in(scored: ScoredFinding, state: str) -> bool:
 def status_in(review: Review, scored: ScoredFinding, state: str) -> StateStatus:
     if not present_in(scored, state):
         return "absent"
-    if state == review.state_ids[0] and len(review.state_ids) > 1:
+    if state == review.baseline and review.compared:
         return "open"
     return scored.finding.status
 
@@ -35,14 +35,14 @@ def status_in(review: Review, scored: ScoredFinding, state: str) -> StateStatus:
 def closed_in(review: Review, state: str) -> frozenset[str]:
     """Findings an attacker can no longer use in `state`: remediated since, except in the
     baseline, which is the estate as it was."""
-    if state == review.state_ids[0] and len(review.state_ids) > 1:
+    if state == review.baseline and review.compared:
         return frozenset()
     return frozenset(f.id for f in review.findings if f.finding.status == "remediated")
 
 
 def status_now(review: Review, scored: ScoredFinding) -> str:
     """The status a page shows: in the current state, in words."""
-    current = review.state_ids[-1]
+    current = review.current
     status = status_in(review, scored, current)
     if status == "absent":
         return "removed by the change" if scored.finding.delta == "removed" else "not present"
