@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from .cycles import dependency_cycles
 from .figures import (
     AttackSurface,
     ChokePoint,
@@ -62,6 +63,7 @@ def _context(review: Review, state: str) -> StateContext:
         "availability_radius": {
             a: _ordered(graph, availability[a] & services) for a in graph.assets
         },
+        "dependency_cycles": dependency_cycles(graph),
     }
     return StateContext(graph, AttackGraph(graph), design)
 

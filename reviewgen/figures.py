@@ -96,6 +96,10 @@ class StateFigures:
     """Non-service assets each asset's control also reaches."""
     availability_radius: dict[str, Ids]
     """Services each asset's failure takes down."""
+    dependency_cycles: tuple[Ids, ...]
+    """Components whose availability depends on each other in a cycle (vCenter on the
+    cluster it manages, a domain controller on the hosts that authenticate against it):
+    after a full outage none can start before another is up, a cold-start deadlock."""
     entry_points: dict[str, EntryReach]
     severity_counts: SeverityCounts
     choke_points: tuple[ChokePoint, ...] | None = None
