@@ -200,7 +200,7 @@ class Fund:
     """Its cost and effort, what it buys, and the findings it resolves."""
 
 
-def _fund(item: RoadmapItem) -> Fund:
+def _fund(review: Review, figures: Comparison, item: RoadmapItem) -> Fund:
     costs = [item.cost] if item.cost else []
     if item.effort_days:
         costs.append(_days(item.effort_days))
@@ -211,6 +211,18 @@ def _fund(item: RoadmapItem) -> Fund:
         pieces.append("Not yet costed.")
     if item.buys:
         pieces += [" ", with_terms(" ".join(item.buys.split()))]
+    if item.realizes is not None:
+        now = figures.states[review.current].single_points_of_total_compromise
+        then = figures.states[item.realizes].single_points_of_total_compromise
+        removed = sum(a not in then for a in now)
+        title = next(s.title for s in review.spec.states if s.id == item.realizes)
+        pieces += [
+            " ",
+            with_terms(
+                f"In the proposed state (“{title}”) it removes {removed} of the {len(now)} "
+                "single points of total compromise."
+            ),
+        ]
     if item.resolves:
         pieces.append(" Resolves ")
         for i, finding in enumerate(item.resolves):
@@ -279,7 +291,9 @@ def decisions(review: Review, figures: Comparison, plan: Plan) -> Decisions:
             unestimated,
             say(*pieces),
         )
-    fund = tuple(_fund(item) for item in spec.roadmap_items if item.status != "done")
+    fund = tuple(
+        _fund(review, figures, item) for item in spec.roadmap_items if item.status != "done"
+    )
     accepted = plan.accepted
     residual: Sentence
     if spec.roadmap:

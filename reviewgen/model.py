@@ -122,6 +122,7 @@ CvssVersionName = Literal["2.0", "3.0", "3.1", "4.0"]
 AssetKind = Literal["service", "hypervisor-host", "management", "storage", "network", "other"]
 Platform = Literal["physical", "vm", "virtual-switch", "appliance"]
 DataClass = Literal["public", "internal", "confidential", "restricted"]
+Isolation = Literal["sev-snp", "tdx", "shielded"]
 
 DELTAS: tuple[Delta, ...] = ("new", "amplified", "carried-over", "reduced", "removed")
 
@@ -328,6 +329,9 @@ class RoadmapItem(Strict):
     due: dt.date | None = None
     """An explicit due date; otherwise the phase's."""
     status: RoadmapItemStatus = "proposed"
+    realizes: Id | None = None
+    """The proposed state (role: proposed) this item builds: the decision to fund it then
+    says which single points of total compromise it removes."""
     """Proposed, funded or done."""
 
 
@@ -394,6 +398,17 @@ class Network(Strict):
     """Anything else about it."""
 
 
+class Migration(Strict):
+    """The network a cluster's live migration uses, and whether it is encrypted."""
+
+    network: NetworkRef
+    """The network the guests' memory crosses when they migrate."""
+    encrypted: bool
+    """True when migration is encrypted (encrypted vMotion required, not opportunistic):
+    then the network reveals nothing. False: every asset placed on the network can read
+    the memory of the cluster's guests (a guest with `isolation` excepted)."""
+
+
 class Cluster(Strict):
     """A cluster of hypervisor hosts that runs VMs."""
 
@@ -406,7 +421,11 @@ class Cluster(Strict):
     managed_by: AssetRef | None = None
     """The management server (asset id) that administers the cluster, such as a vCenter."""
     migration_network: NetworkRef | None = None
-    """The network that live migration (vMotion) uses."""
+    """The network that live migration (vMotion) uses, recorded only: it derives nothing.
+    Superseded by `migration`, which also says whether migration is encrypted."""
+    migration: Migration | None = None
+    """How live migration (vMotion) crosses the network: unencrypted, whoever holds a
+    foothold on that network reads the memory of the cluster's guests."""
 
 
 class Datastore(Strict):
@@ -416,10 +435,16 @@ class Datastore(Strict):
     """The datastore's id, named by VM placements' `datastore`."""
     name: Text | None = None
     """The datastore's name."""
-    served_by: AssetRef
-    """The storage server (asset id) that serves it."""
+    served_by: AssetRef | Annotated[list[AssetRef], Field(min_length=1)]
+    """The storage server (asset id) that serves it, or a list of them (a file-server
+    cluster, Ceph): each controls the guests whose disks it holds."""
     note: Text | None = None
     """Anything else about it."""
+
+    @property
+    def servers(self) -> list[str]:
+        """The asset ids of the servers that serve it, in the order written."""
+        return [self.served_by] if isinstance(self.served_by, str) else list(self.served_by)
 
 
 class Requirements(Strict):
@@ -449,6 +474,16 @@ class Placement(Strict):
     """The hardware it runs on, in this state."""
     bmc: bool = False
     """True when the machine has an out-of-band management controller (iDRAC, iLO)."""
+    zone: NetworkRef | None = None
+    """The network it sits in, in this state; overrides the asset's `zone`."""
+    isolation: Isolation | None = None
+    """Confidential computing for a vm (AMD SEV-SNP, Intel TDX, Hyper-V shielded VM):
+    its host and its datastore can stop it but neither read nor control it, and its
+    migration memory is encrypted. Assumes the platform firmware and the guardian are
+    trusted."""
+    guardian: AssetRef | None = None
+    """The service (asset id) that releases the keys the guest needs to start (HGS, a
+    key broker): it can stop the guest, not control it. Placed in the same state."""
 
 
 class Asset(Strict):
@@ -476,6 +511,10 @@ class Asset(Strict):
     """True for an asset whose compromise the report treats as the worst outcome."""
     placement: dict[StateRef, Placement]
     """Where it runs in each state it exists in (state id: placement)."""
+    count: int = Field(default=1, ge=1)
+    """How many identical instances the asset stands for, booted from one image (120 VDI
+    desktops from one golden image): figures count instances where they count services.
+    A finding gains over one instance unless it is `image_wide`."""
 
 
 class EntryPoint(Strict):
@@ -803,6 +842,10 @@ class Finding(Strict):
     """Where frameworks cover it."""
     attack_steps: list[AttackStep] = []
     """The steps of attack it enables, for the attack paths."""
+    image_wide: bool = False
+    """The weakness is in the image every instance boots from (a shared local
+    administrator password in a golden image): a step of this finding that gains over a
+    pooled asset (`count` above 1) gains over all its instances, not one."""
     redacted: list[Text] = []
     """Text in this finding that is already redacted or fake (e.g. an AWS example key):
     the secret scan does not flag a credential contained in one of these."""

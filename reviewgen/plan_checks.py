@@ -51,6 +51,13 @@ def check_plan(
             )
         seen.setdefault(item.id, i)
         add(_unknown(review_doc, (*where, "phase"), item.phase, phases, "roadmap phase"))
+        if item.realizes is not None:
+            proposed = [st.id for st in spec.states if st.role == "proposed"]
+            add(
+                _unknown(
+                    review_doc, (*where, "realizes"), item.realizes, proposed, "proposed state"
+                )
+            )
         for j, resolved in enumerate(item.resolves):
             add(_unknown(review_doc, (*where, "resolves", j), resolved, finding_ids, "finding"))
         for j, needed in enumerate(item.depends_on):

@@ -23,6 +23,7 @@ from .glance import at_a_glance
 from .model import AttackStep, Finding
 from .plan import plan
 from .plan_words import step_reasons
+from .redesign import redesigns
 from .review import Review, ScoredFinding
 from .status import status_now
 
@@ -51,6 +52,7 @@ REPORT: list[tuple[str, list[PageSpec]]] = [
         PageSpec("Attack paths", "comparison/attack-paths.md", "attack-paths.md.j2"),
         PageSpec("Attack surface", "comparison/attack-surface.md", "attack-surface.md.j2"),
         PageSpec("Availability", "comparison/availability.md", "availability.md.j2"),
+        PageSpec("After the redesign", "comparison/redesign.md", "redesign.md.j2"),
     ]),
     ("", [
         PageSpec("Findings", "findings/index.md", "findings-index.md.j2"),
@@ -255,6 +257,10 @@ class PageContext:
         """The finding's status in the current state, in words (status.py)."""
         return status_now(self.review, scored)
 
+    def multi_controllers(self, state: str) -> int:
+        """Components whose control reaches more than one service by design in `state`."""
+        return sum(len(r) > 1 for r in self.figures.states[state].blast_radius.values())
+
     def asset_name(self, asset_id: str) -> str:
         asset = self.review.assets.get(asset_id)
         return asset.name if asset else asset_id
@@ -294,6 +300,7 @@ def _common(
         "plan_reasons": step_reasons(review, figures, work),
         "item_titles": {item.id: item.title for item in spec.roadmap_items},
         "glance": at_a_glance(review, figures, work),
+        "redesigns": redesigns(review, figures),
     }
 
 
