@@ -341,6 +341,14 @@ class Checker:
                         declared = self.declared.get(field) or []
                         named = listing(field, declared) if declared else "(none are declared)"
                         self.report(self.doc, where, f"a vm needs a {field} {named}")
+                if place.isolation is not None and place.platform != "vm":
+                    self.report(
+                        self.doc,
+                        (*where, "isolation"),
+                        f"only a vm can be isolated from its host (this is {place.platform})",
+                    )
+                if place.guardian is not None:
+                    self.asset_in(self.doc, (*where, "guardian"), place.guardian, [state])
 
     def check_clusters(self) -> None:
         """Every cluster has hosts, and a host is in one cluster only."""
@@ -409,7 +417,10 @@ class Checker:
         if self.spec is None:  # without a valid review.yaml there are no roles to check
             return
         first, last = self.spec.baseline_state, self.spec.current_state
-        lists = {state: finding.affected.get(state, []) for state in self.states}
+        # The delta is the change from the baseline to the current state; a proposed
+        # state is a redesign, not part of that change.
+        built = [s.id for s in self.spec.states if s.role != "proposed"]
+        lists = {state: finding.affected.get(state, []) for state in built}
         if finding.delta == "new" and lists[first]:
             self.report(
                 doc,
@@ -426,7 +437,8 @@ class Checker:
             self.report(
                 doc,
                 ("affected",),
-                "a 'carried-over' finding must affect the same assets in every state",
+                "a 'carried-over' finding must affect the same assets in every state that is "
+                "not proposed",
             )
 
     def check_position(
