@@ -4,12 +4,19 @@ For each state: blast radii, single points of total compromise, what each entry
 point reaches and with how few findings, choke points and severity-band counts.
 The same figures are recomputed with each roadmap phase treated as fixed. CVSS
 scores are counted per band and per version, never summed or averaged.
+
+Pooled guests (`count: N`, see reach.py): lists of services name assets, and each has
+a count of service instances beside it. A pooled service counts N where every instance
+is held (by design from what runs them all, or through an image-wide finding) and 1
+where one is (a phished desktop). A single point of total compromise must reach every
+instance of every service.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +39,7 @@ from .figures import (
 from .graph import StateGraph, build_state_graph
 from .model import DELTAS
 from .plan import fixed_by_phase
-from .reach import AttackGraph, Reach, closure
+from .reach import AttackGraph, Reach, instance_closure
 from .registry import CVSS_VERSIONS, SEVERITY_IDS_ASCENDING
 from .review import Review
 from .status import closed_in
@@ -50,27 +57,43 @@ class StateContext:
 
 def _context(review: Review, state: str) -> StateContext:
     graph = build_state_graph(review, state)
-    control, availability = closure(graph, "I"), closure(graph, "A")
+    control, availability = instance_closure(graph, "I"), instance_closure(graph, "A")
     services = set(graph.services)
+    everything = {s: graph.instances(s) for s in services}
+
+    def whole(held: dict[str, int]) -> bool:
+        """Every instance of every service."""
+        return all(held.get(s, 0) == n for s, n in everything.items())
+
     design = {
         "single_points_of_total_compromise": tuple(
-            a for a in graph.assets if services and services <= control[a]
+            a for a in graph.assets if services and whole(control[a])
         ),
-        "blast_radius": {a: _ordered(graph, control[a] & services) for a in graph.assets},
+        "service_instances": sum(everything.values()),
+        "blast_radius": {a: _ordered(graph, control[a].keys() & services) for a in graph.assets},
+        "blast_radius_instances": {a: _instances(control[a], services) for a in graph.assets},
         "blast_radius_infrastructure": {
-            a: _ordered(graph, control[a] - services - {a}) for a in graph.assets
+            a: _ordered(graph, control[a].keys() - services - {a}) for a in graph.assets
         },
         "availability_radius": {
-            a: _ordered(graph, availability[a] & services) for a in graph.assets
+            a: _ordered(graph, availability[a].keys() & services) for a in graph.assets
+        },
+        "availability_radius_instances": {
+            a: _instances(availability[a], services) for a in graph.assets
         },
         "dependency_cycles": dependency_cycles(graph),
     }
     return StateContext(graph, AttackGraph(graph), design)
 
 
-def _ordered(graph: StateGraph, assets: set[str] | frozenset[str]) -> tuple[str, ...]:
+def _ordered(graph: StateGraph, assets: AbstractSet[str]) -> tuple[str, ...]:
     """Assets in the order the review lists them."""
     return tuple(sorted(assets, key=graph.position.__getitem__))
+
+
+def _instances(held: dict[str, int], among: AbstractSet[str]) -> int:
+    """Instances held (asset: instances) of the assets in `among`."""
+    return sum(n for a, n in held.items() if a in among)
 
 
 def _entry_point(context: StateContext, reach: Reach) -> EntryReach:
@@ -82,28 +105,32 @@ def _entry_point(context: StateContext, reach: Reach) -> EntryReach:
     footholds = reach.assets("foothold") - controlled
 
     def fewest(kind: str, asset: str) -> int | None:
-        return reach.distance.get((kind, asset))
+        node = reach.fewest(kind, asset)  # of a pooled jewel, one instance is enough
+        return None if node is None else reach.distance[node]
 
     paths = {}
     for jewel in graph.crown_jewels:
         # The route to the strongest position reached: control, else read, else deny.
         node = next(
-            (n for n in (("control", jewel), ("read", jewel)) if n in reach.distance),
-            ("deny", jewel),
+            (n for n in (reach.fewest(k, jewel) for k in ("control", "read", "deny")) if n),
+            None,
         )
-        if node in reach.distance:
+        if node is not None:
             paths[jewel] = tuple(
                 PathStep(s.id, s.finding, tuple(sorted(s.findings - {s.finding})), s.gains)
                 for s in reach.path(node)
             )
     return EntryReach(
         controlled=_ordered(graph, controlled & services),
+        controlled_instances=reach.instances("control", graph, services),
         read=_ordered(graph, read & services),
+        read_instances=reach.instances("read", graph, services),
         footholds=_ordered(graph, footholds & services),
         infrastructure_controlled=_ordered(graph, controlled - services),
         min_findings={j: fewest("control", j) for j in graph.crown_jewels},
         min_findings_read={j: fewest("read", j) for j in graph.crown_jewels},
         denied=_ordered(graph, reach.assets("deny") & services),
+        denied_instances=reach.instances("deny", graph, services),
         min_findings_deny={j: fewest("deny", j) for j in graph.crown_jewels},
         paths=paths,
     )
@@ -128,25 +155,35 @@ def _choke_points(
     services = set(graph.services)
     jewels = set(graph.crown_jewels)
     cuts: dict[str, dict[str, EntryCut]] = {}
+    cut_instances: dict[str, int] = {}  # per finding, over all entry points
     for entry in entry_points:
         reach = context.attack_graph.attack(entry, fixed)
+        before = reach.held("control", graph)
         for finding, lost in context.attack_graph.losses(reach, fixed).items():
-            controlled = {a for kind, a in lost if kind == "control"}
-            read = {a for kind, a in lost if kind == "read"}
-            denied = {a for kind, a in lost if kind == "deny"}
+            # An asset is cut when no instance of it stays held; instances are cut also
+            # when a pool falls from every instance to one.
+            kept = Reach({n: d for n, d in reach.distance.items() if n not in lost}, {})
+            controlled = reach.assets("control") - kept.assets("control")
+            read = reach.assets("read") - kept.assets("read")
+            denied = reach.assets("deny") - kept.assets("deny")
+            after = kept.held("control", graph)
+            instances = sum(n - after.get(a, 0) for a, n in before.items() if a in services)
             cut = EntryCut(
                 controlled=_ordered(graph, controlled & services),
                 read=_ordered(graph, read & services),
                 crown_jewels=_ordered(graph, controlled & jewels),
                 denied=_ordered(graph, denied & services),
             )
-            if cut.controlled or cut.read or cut.crown_jewels or cut.denied:
+            if instances:
+                cut_instances[finding] = cut_instances.get(finding, 0) + instances
+            if cut.controlled or instances or cut.read or cut.crown_jewels or cut.denied:
                 cuts.setdefault(finding, {})[entry] = cut
     ranked = [
         ChokePoint(
             finding=finding,
             crown_jewels_cut=sum(len(c.crown_jewels) for c in per_entry.values()),
             services_cut=sum(len(c.controlled) for c in per_entry.values()),
+            services_cut_instances=cut_instances.get(finding, 0),
             reads_cut=sum(len(c.read) for c in per_entry.values()),
             denials_cut=sum(len(c.denied) for c in per_entry.values()),
             entry_points=per_entry,
@@ -160,7 +197,7 @@ def _choke_points(
 def _choke_rank(choke: ChokePoint) -> tuple[int, int, int, int, str]:
     return (
         -choke.crown_jewels_cut,
-        -choke.services_cut,
+        -choke.services_cut_instances,
         -choke.reads_cut,
         -choke.denials_cut,
         choke.finding,

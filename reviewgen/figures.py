@@ -4,6 +4,12 @@
 `reviewgen compare --format json` prints and `exports/comparison.json` holds, and
 `comparison_schema()` is its JSON Schema (kept in reviewgen/schemas/ by a test).
 Assets are listed in the order the review lists them.
+
+Pooled guests: an asset with `count: N` stands for N instances from one image. Lists
+of assets stay lists of asset ids (a pooled asset is listed when any instance is
+held); every list of services has a count of service instances beside it (`*_instances`),
+in which a pooled asset counts N when every instance is held and 1 when one is. Without
+pooled assets, each count is the length of its list.
 """
 
 from __future__ import annotations
@@ -41,16 +47,25 @@ class EntryReach:
     """What one entry point reaches in one state."""
 
     controlled: Ids
+    """Services controlled (of a pooled service, at least one instance)."""
+    controlled_instances: int
+    """Service instances controlled: a pooled service counts all its instances when every
+    one is controlled (the host that runs them, a weakness in the image), else 1."""
     read: Ids
     """Services read (those controlled included)."""
+    read_instances: int
+    """Service instances read (those controlled included), counted as for control."""
     footholds: Ids
     infrastructure_controlled: Ids
     min_findings: dict[str, int | None]
-    """For each crown jewel, the fewest findings to control it (null: not reachable)."""
+    """For each crown jewel, the fewest findings to control it, one instance of it if it
+    is pooled (null: not reachable)."""
     min_findings_read: dict[str, int | None]
     """For each crown jewel, the fewest findings to read it."""
     denied: Ids
     """Services the attacker can stop, encrypt or destroy (those controlled included)."""
+    denied_instances: int
+    """Service instances the attacker can take down (those controlled included)."""
     min_findings_deny: dict[str, int | None]
     """For each crown jewel, the fewest findings to take it down."""
     paths: dict[str, tuple[PathStep, ...]]
@@ -70,6 +85,7 @@ class SeverityCounts:
 @record
 class EntryCut:
     controlled: Ids
+    """Services no instance of which the attacker would still control."""
     read: Ids
     crown_jewels: Ids
     denied: Ids
@@ -81,6 +97,10 @@ class ChokePoint:
     finding: str
     crown_jewels_cut: int
     services_cut: int
+    services_cut_instances: int
+    """Service instances, over all entry points, that the attacker would no longer
+    control (fixing an image-wide finding can leave one instance of a pool controlled
+    and cut the rest); findings are ranked by it after crown jewels."""
     reads_cut: int
     denials_cut: int
     """Services, over all entry points, that the attacker could no longer take down."""
@@ -90,12 +110,22 @@ class ChokePoint:
 @record
 class StateFigures:
     single_points_of_total_compromise: Ids
+    """Assets whose control alone reaches every instance of every service by design."""
+    service_instances: int
+    """Service instances present in the state: a pooled service counts its `count`."""
     blast_radius: dict[str, Ids]
-    """Services each asset's control reaches by design."""
+    """Services each asset's control reaches by design (a pooled asset's: one
+    instance's)."""
+    blast_radius_instances: dict[str, int]
+    """Service instances each asset's control reaches by design: a pooled service counts
+    all its instances when reached through what runs them all, 1 when only the
+    instance itself is."""
     blast_radius_infrastructure: dict[str, Ids]
     """Non-service assets each asset's control also reaches."""
     availability_radius: dict[str, Ids]
     """Services each asset's failure takes down."""
+    availability_radius_instances: dict[str, int]
+    """Service instances each asset's failure takes down."""
     dependency_cycles: tuple[Ids, ...]
     """Components whose availability depends on each other in a cycle (vCenter on the
     cluster it manages, a domain controller on the hosts that authenticate against it):
