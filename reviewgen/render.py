@@ -187,13 +187,15 @@ class PageContext:
 
     @cached_property
     def _service_counts(self) -> dict[str, int]:
+        """Service instances per state: a pooled service (`count: 120`) counts 120."""
         spec = self.review.spec
         return {
-            s.id: sum(1 for a in spec.assets if a.kind == "service" and s.id in a.placement)
+            s.id: sum(a.count for a in spec.assets if a.kind == "service" and s.id in a.placement)
             for s in spec.states
         }
 
     def service_count(self, state: str) -> int:
+        """Service instances present in `state` (services, when none is pooled)."""
         return self._service_counts[state]
 
     @cached_property

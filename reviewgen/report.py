@@ -199,6 +199,9 @@ class Reach:
     """Crown jewels present in the state."""
     control_routes: tuple[Route, ...]
     read_routes: tuple[Route, ...]
+    instances: bool = False
+    """The state has pooled services (`count` above 1): services, controlled, read and
+    denied count service instances, and the sentence says so."""
 
     @property
     def jewels_controlled(self) -> int:
@@ -210,11 +213,13 @@ class Reach:
 
     @property
     def sentence(self) -> Sentence:
-        """ "control of 3 of 15 services; every crown jewel within three findings: A → B"."""
+        """ "control of 3 of 15 services; every crown jewel within three findings: A → B";
+        with pooled services, "control of 3 of 132 service instances"."""
         total, nc, nr = self.services, self.controlled, self.read
-        services = "service" if total == 1 else "services"
+        noun = "service instance" if self.instances else "service"
+        services = noun if total == 1 else noun + "s"
         if total and nc == total:
-            head = f"full control of every service ({total})"
+            head = f"full control of every {noun} ({total})"
         elif nc:
             head = f"control of {nc} of {total} {services}"
             if nr > nc:
@@ -222,7 +227,7 @@ class Reach:
         elif nr:
             head = f"read access to {nr} of {total} {services}"
         else:
-            head = "no service"
+            head = f"no {noun}"
         if self.denied > nc:
             head += f"; can take down {self.denied - nc} more"
         parts: list[Piece | Sentence] = [head]
@@ -257,17 +262,19 @@ def reach_of(review: Review, figures: Comparison, state: str, entry: str) -> Rea
     data = figures.states[state].entry_points[entry]
     spec = review.spec
     present = [a for a in spec.assets if state in a.placement]
+    # Services are counted as instances: a pool of 120 desktops is 120 (see compare.py).
     return Reach(
         entry=entry,
         title=next(e.title for e in spec.entry_points if e.id == entry),
         state=state,
-        services=sum(a.kind == "service" for a in present),
-        controlled=len(data.controlled),
-        read=len(data.read),
-        denied=len(data.denied),
+        services=sum(a.count for a in present if a.kind == "service"),
+        controlled=data.controlled_instances,
+        read=data.read_instances,
+        denied=data.denied_instances,
         jewels=len(data.min_findings),
         control_routes=routes(data, "control"),
         read_routes=routes(data, "read"),
+        instances=any(a.count > 1 for a in present if a.kind == "service"),
     )
 
 
