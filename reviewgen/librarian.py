@@ -521,7 +521,9 @@ def read_review(root: Path) -> ReviewInfo:
         value = data.get(key)
         return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
-    states = [str(s["id"]) for s in items("states") if "id" in s]
+    # The states a new finding is placed in: the built ones. A proposed state (a redesign)
+    # gets a finding only when the reviewer decides it carries over.
+    states = [str(s["id"]) for s in items("states") if "id" in s and s.get("role") != "proposed"]
     assets: dict[str, dict[str, str]] = {state: {} for state in states}
     for asset in items("assets"):
         placement = asset.get("placement")

@@ -329,10 +329,10 @@ class RoadmapItem(Strict):
     due: dt.date | None = None
     """An explicit due date; otherwise the phase's."""
     status: RoadmapItemStatus = "proposed"
+    """Proposed, funded or done."""
     realizes: Id | None = None
     """The proposed state (role: proposed) this item builds: the decision to fund it then
     says which single points of total compromise it removes."""
-    """Proposed, funded or done."""
 
 
 class RootCause(Strict):
@@ -435,9 +435,9 @@ class Datastore(Strict):
     """The datastore's id, named by VM placements' `datastore`."""
     name: Text | None = None
     """The datastore's name."""
-    served_by: AssetRef | Annotated[list[AssetRef], Field(min_length=1)]
+    served_by: AssetRef | Annotated[list[AssetRef], Field(json_schema_extra={"minItems": 1})]
     """The storage server (asset id) that serves it, or a list of them (a file-server
-    cluster, Ceph): each controls the guests whose disks it holds."""
+    cluster, Ceph): each controls the guests whose disks it holds; at least one."""
     note: Text | None = None
     """Anything else about it."""
 

@@ -45,7 +45,8 @@ class Redesign:
         if self.removed:
             parts.append(f" ({named(self.removed)})")
         if self.remaining:
-            parts.append(f"; {len(self.remaining)} remain ({named(self.remaining)})")
+            verb = "remains" if len(self.remaining) == 1 else "remain"
+            parts.append(f"; {len(self.remaining)} {verb} ({named(self.remaining)})")
         else:
             parts.append("; none remains")
         if self.added:

@@ -214,12 +214,13 @@ def test_compare_json_matches_the_oracle(example_dir: Path, capsys: Capture) -> 
     status, out, err = run(capsys, "compare", str(example_dir), "--format", "json")
     assert (status, err) == (0, "")
     data = json.loads(out)
-    assert list(data["states"]) == ["pre", "post"]
+    # The sample's two states, and the example's proposed redesign.
+    assert list(data["states"]) == ["pre", "post", "redesign"]
     for state in data["states"].values():
         check_state_shape(state, ENTRY_POINTS)
     assert list(data["what_if"]) == ROADMAP
     for phase in data["what_if"].values():
-        assert list(phase["states"]) == ["pre", "post"]
+        assert list(phase["states"]) == ["pre", "post", "redesign"]
         for state in phase["states"].values():
             check_state_shape(state, ENTRY_POINTS)
     assert isinstance(data["choke_points"], list)

@@ -75,8 +75,7 @@ REQUIRED = {
     "python-tag": ["tags such as !!python/object:os.system are not supported"],
     "new-affects-baseline": ["a 'new' finding must affect nothing in the baseline state 'pre'"],
     "finding-rules": [
-        "a 'carried-over' finding must affect the same assets in every state that is "
-        "not proposed",
+        "a 'carried-over' finding must affect the same assets in every state that is not proposed",
         "severity comes from the CVSS vectors; set it only with cvss: null",
         "duplicate attack-step id 'S1'",
         "a 'removed' finding must affect nothing in the current state 'post'",

@@ -104,7 +104,11 @@ def test_hv01_carries_its_step_of_the_order_of_work(example: Exported) -> None:
     assert record["owner"] == row["owner"] == step.owner
     assert record["affected_current"] == ["esx01", "esx02"]
     assert row["affected_assets"] == "esx01 esx02"
-    assert record["affected"] == {"pre": [], "post": ["esx01", "esx02"]}
+    assert record["affected"] == {
+        "pre": [],
+        "post": ["esx01", "esx02"],
+        "redesign": ["esx01", "esx02"],
+    }
     assert record["recommendation"] == row["recommendation"] == finding.recommendation
     assert record["verify"] == row["verify"] == finding.verify
     assert record["verify"].startswith("`Get-VMHost")

@@ -307,7 +307,7 @@ def _with(review: Review, finding_id: str, **update: object) -> ScoredFinding:
 def test_done_when_by_default_names_the_affected_assets_of_the_current_state(
     review: Review,
 ) -> None:
-    assert review.state_ids[-1] == "post"
+    assert review.current == "post"
     hv01 = review.finding_by_id["HV-01"]
     assert hv01.finding.done_when is None and hv01.finding.verify is not None
     assert fixes.done_when(review, hv01) == (

@@ -45,7 +45,7 @@ def check_plan(review: Review, work: Plan) -> None:
     assert {f.id for f in work.accepted} == {
         f.id
         for f in review.findings
-        if f.finding.status == "risk-accepted" and f.finding.affected.get(review.state_ids[-1])
+        if f.finding.status == "risk-accepted" and f.finding.affected.get(review.current)
     }
     if work.tiers and work.tiers[0].id == THIS_WEEK:
         kinds = [s.kind for s in work.tiers[0].steps]
