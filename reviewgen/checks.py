@@ -302,6 +302,7 @@ class Checker:
             )
         self.check_placements()
         self.check_clusters()
+        self.check_datastores()
         for i, edge in enumerate(spec.dominance):
             states = [s for s in edge.states if s in self.present]
             self.asset_in(doc, ("dominance", i, "from"), edge.source, states)
@@ -326,7 +327,8 @@ class Checker:
                 )
 
     def check_placements(self) -> None:
-        """A vm runs on a cluster and keeps its disks on a datastore; nothing else does."""
+        """A vm runs on a cluster and keeps its disks on a datastore; nothing else does.
+        Only a vm is isolated from its host; its guardian is placed in the same state."""
         assert self.spec is not None
         for i, asset in enumerate(self.spec.assets):
             for state, place in asset.placement.items():
@@ -375,6 +377,18 @@ class Checker:
                     )
                 else:
                     member_of[host] = (cluster.id, doc.at(("clusters", i, "hosts", j))[0])
+
+    def check_datastores(self) -> None:
+        """Every datastore is served by at least one server."""
+        assert self.spec is not None
+        for i, store in enumerate(self.spec.datastores):
+            if not store.servers:
+                self.report(
+                    self.doc,
+                    ("datastores", i, "served_by"),
+                    f"datastore {store.id!r} has no servers: name the asset (or list the "
+                    "asset ids) of the storage that serves it",
+                )
 
     # ----- rules of findings ---------------------------------------------------------
 
