@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from reviewbuilder import asset, edge, finding, step
+from test_choke_points import _check_against_brute_force
 
 from reviewgen.compare import compare
 from reviewgen.errors import ReviewError
@@ -215,3 +216,10 @@ def test_count_must_be_at_least_one(write_review: WriteReview) -> None:
     root = write_review(assets=[pooled("vdi", 0)])
     with pytest.raises(ReviewError):
         load_review(root)
+
+
+def test_choke_points_with_pools_match_brute_force(write_review: WriteReview) -> None:
+    # Positions over one instance are positions like any other: fixing each finding in
+    # turn and searching again loses exactly what `losses` says.
+    root = write_review(**estate(PHISHING, image_wide(SHARED_PASSWORD), HOST))
+    assert _check_against_brute_force(load_review(root)) == 2 * 3  # states x findings
