@@ -108,6 +108,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import DiffError, diff_reviews, diff_text, sides
+
+    try:
+        with sides(args.old, args.new) as (old, new):
+            data = diff_reviews(old, new)
+    except DiffError as err:
+        print(f"reviewgen diff: {err}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(data, indent=2))
+    else:
+        sys.stdout.write(diff_text(data))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -294,6 +310,23 @@ def parser() -> argparse.ArgumentParser:
     comp.add_argument("review", type=Path, metavar="REVIEW_DIR")
     comp.add_argument("--format", choices=("text", "json"), default="text")
     comp.set_defaults(run=cmd_compare)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two versions of a review (folders or git revisions)",
+        description="Compare two versions of one review: findings added and closed, status, "
+        "score and severity changes, reach per entry point and single points of total "
+        "compromise in the current state, and the review's version.",
+    )
+    for name, which in (("old", "the earlier"), ("new", "the later")):
+        diff.add_argument(
+            name,
+            metavar=name.upper(),
+            help=f"{which} version: a review folder, or REV:PATH, a git revision of one "
+            "(such as HEAD~1:reviews/name)",
+        )
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=cmd_diff)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of an input file or of the comparison's JSON"

@@ -780,6 +780,19 @@ class ImportSource(Strict):
     """The rule as the scan file names it: Nessus plugin id, XCCDF rule id, HDF control id."""
 
 
+class Retest(Strict):
+    """One retest of the finding after the review: when, what it found, and how."""
+
+    date: dt.date
+    """When the retest was done; retests are listed oldest first."""
+    result: Literal["fixed", "not-fixed", "partial"]
+    """What it found: fixed, not-fixed, or partial (fixed on some assets, or in part)."""
+    note: Markdown | None = None
+    """What was retested and what was seen, in a sentence or two."""
+    evidence: Text | None = None
+    """What shows it: command output, a setting as read on the retest."""
+
+
 class Finding(Strict):
     """One `findings/*.yaml` file."""
 
@@ -838,6 +851,10 @@ class Finding(Strict):
     """Findings or roadmap items that must be done before this one (vCenter before ESXi)."""
     acceptance: Acceptance | None = None
     """The formal acceptance of the residual risk (status: risk-accepted)."""
+    retests: list[Retest] = []
+    """Retests after the review, oldest first. `status` stays the truth and the retests
+    its record: a latest retest `fixed` needs `status: remediated`, and `remediated`
+    with a latest retest that is not `fixed` is a contradiction."""
     references: list[Reference] = []
     """Where frameworks cover it."""
     attack_steps: list[AttackStep] = []

@@ -24,6 +24,7 @@ from .model import AttackStep, Finding
 from .plan import plan
 from .plan_words import step_reasons
 from .redesign import redesigns
+from .retest import retest_summary
 from .review import Review, ScoredFinding
 from .status import status_now
 
@@ -58,6 +59,7 @@ REPORT: list[tuple[str, list[PageSpec]]] = [
         PageSpec("Findings", "findings/index.md", "findings-index.md.j2"),
         PageSpec("Positive observations", "observations.md", "observations.md.j2"),
         PageSpec("Roadmap", "roadmap.md", "roadmap.md.j2"),
+        PageSpec("Retests", "retests.md", "retests.md.j2"),
     ]),
     ("Appendices", [
         PageSpec("Assets", "appendices/assets.md", "appendix-assets.md.j2"),
@@ -303,6 +305,7 @@ def _common(
         "item_titles": {item.id: item.title for item in spec.roadmap_items},
         "glance": at_a_glance(review, figures, work),
         "redesigns": redesigns(review, figures),
+        "retests": retest_summary(review),
     }
 
 
