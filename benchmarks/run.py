@@ -19,12 +19,19 @@ from wait4):
                     to N=1000 (about 0.13 s and 2 MB a page, all held in memory: at
                     N=5000, some 19,000 pages, it would take an hour and tens of GB).
 
+Live preview (the example review, not a synthetic one): the time `mkdocs serve` takes to
+rebuild after one finding is touched, with the plugin's preview cache and without it
+(a fresh cache per rebuild, as before the cache existed), measured in one process, and
+the time from saving an edit to the edited page being served by a real `mkdocs serve`
+(which includes its 0.5 s polling for changes). Reported, never asserted.
+
 Python-stage times are measured inside the child with time.perf_counter (imports
 excluded); MkDocs builds are timed from outside, start to exit, both the same way.
 
     .venv/bin/python benchmarks/run.py                 # N = 100, 1000, 5000
     .venv/bin/python benchmarks/run.py --sizes 100,1000
     .venv/bin/python benchmarks/run.py --quick         # N = 50, the whole pipeline
+    .venv/bin/python benchmarks/run.py --sizes 100 --no-preview
 """
 
 from __future__ import annotations
@@ -73,6 +80,11 @@ FULL_OVER_BASELINE = 1.15
 BUILD_5000_OVER_1000 = 5.5
 PEAK_5000_BYTES = 1024 * MB
 FINDING_PAGE_BYTES = 150 * 1024
+# Target from the issue "A live preview that answers" (reported, not asserted).
+PREVIEW_EDIT_S = 1.0
+PREVIEW_EXAMPLE = "northwind-consolidation"
+PREVIEW_FINDING = "HV-02"
+PREVIEW_TITLE = b"Hyper-Threading side-channel"
 
 
 def assets_for(findings: int) -> int:
@@ -140,11 +152,69 @@ def _child(argv: list[str]) -> int:
         data["cpu_seconds"] = time.process_time() - cpu
         data["pdf_pages"] = written.pages
         data["pdf_bytes"] = written.size
+    elif stage == "preview":
+        data.update(_preview_rebuilds(root, int(argv[3])))
+        data["seconds"] = data["cached_s"]
+        data["cpu_seconds"] = data["cached_cpu_s"]
     else:
         print(f"unknown stage {stage!r}", file=sys.stderr)
         return 2
     result.write_text(json.dumps(data), encoding="utf-8")
     return 0
+
+
+def _preview_rebuilds(project: Path, repeat: int) -> dict[str, Any]:
+    """Rebuilds of `project` (the example) as `mkdocs serve` runs them, in this process.
+
+    cached: one plugin instance and its preview cache across rebuilds (what serve does);
+    uncached: a fresh cache for every rebuild, so the review is loaded, scored, rendered
+    and the templates compiled again, as every rebuild did before the cache.
+    """
+    import logging
+    import statistics
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    os.chdir(project)  # as serve: messages are relative to the project
+    finding = project / "reviews" / PREVIEW_EXAMPLE / "findings" / f"{PREVIEW_FINDING}.yaml"
+    original = finding.read_bytes()
+    site = project.parent / "preview-site"
+
+    def rebuild(fresh_cache: bool) -> tuple[float, float]:
+        # Plugins with on_startup are kept across load_config calls, as in serve.
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+        config.site_url = "http://127.0.0.1:8000/"  # serve sets its own address
+        if fresh_cache:
+            config.plugins.on_startup(command="serve", dirty=False)
+        start, cpu = time.perf_counter(), time.process_time()
+        build(config)
+        return time.perf_counter() - start, time.process_time() - cpu
+
+    def touched(fresh_cache: bool) -> list[tuple[float, float]]:
+        times = []
+        for i in range(repeat):
+            finding.write_bytes(original + f"# preview edit {i} {time.time_ns()}\n".encode())
+            times.append(rebuild(fresh_cache))
+        return times
+
+    data: dict[str, Any] = {}
+    try:
+        data["first_s"] = rebuild(True)[0]
+        cached = touched(False)
+        data["unchanged_s"] = rebuild(False)[0]
+        uncached = touched(True)
+    finally:
+        finding.write_bytes(original)
+    for name, runs in (("cached", cached), ("uncached", uncached)):
+        data[f"{name}_s"] = statistics.median(t for t, _ in runs)
+        data[f"{name}_min_s"] = min(t for t, _ in runs)
+        data[f"{name}_cpu_s"] = statistics.median(c for _, c in runs)
+    data["ratio"] = data["cached_s"] / data["uncached_s"]
+    data["ratio_cpu"] = data["cached_cpu_s"] / data["uncached_cpu_s"]
+    data["runs"] = repeat
+    return data
 
 
 # ----- parent side ------------------------------------------------------------------------
@@ -348,6 +418,146 @@ def bench_size(n: int, base: Path, seed: int, repeat: int, timeout: float) -> Si
     return result
 
 
+# ----- live preview -------------------------------------------------------------------------
+
+
+def _preview_project(work: Path) -> Path:
+    """mkdocs.yml, templates/ and the example review, copied under `work`."""
+    project = work / "project"
+    (project / "reviews").mkdir(parents=True)
+    shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", project / "templates")
+    shutil.copytree(REPO / "reviews" / PREVIEW_EXAMPLE, project / "reviews" / PREVIEW_EXAMPLE)
+    return project
+
+
+def _fetch(url: str) -> str | None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def _serve_latency(project: Path, log: Path, repeat: int, timeout: float) -> dict[str, Any]:
+    """Seconds from saving an edited finding to `mkdocs serve` serving the edited page."""
+    import socket
+    import statistics
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/{PREVIEW_EXAMPLE}/findings/{PREVIEW_FINDING.lower()}/"
+    finding = project / "reviews" / PREVIEW_EXAMPLE / "findings" / f"{PREVIEW_FINDING}.yaml"
+    original = finding.read_bytes()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"]
+    latencies: list[float] = []
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout
+            while _fetch(url) is None:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    return {"error": f"mkdocs serve did not serve {url} (see {log.name})"}
+                time.sleep(0.2)
+            for i in range(repeat):
+                marker = f"Preview edit {i}-{time.time_ns()}"
+                edited = original.replace(PREVIEW_TITLE, marker.encode() + b" " + PREVIEW_TITLE, 1)
+                finding.write_bytes(edited)
+                saved = time.perf_counter()
+                while True:
+                    body = _fetch(url)
+                    if body is not None and marker in body:
+                        latencies.append(time.perf_counter() - saved)
+                        break
+                    if time.perf_counter() - saved > timeout:
+                        return {"error": f"edit {i} not served within {timeout:.0f} s"}
+                    time.sleep(0.02)
+                time.sleep(1.0)  # let the reload settle before the next save
+        finally:
+            finding.write_bytes(original)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    return {
+        "median_s": statistics.median(latencies),
+        "min_s": min(latencies),
+        "max_s": max(latencies),
+        "runs": len(latencies),
+    }
+
+
+def bench_preview(base: Path, repeat: int, timeout: float) -> dict[str, Any]:
+    """The live-preview measurements of the example review (see the module's docstring)."""
+    work = base / "preview"
+    project = _preview_project(work)
+    measure = _python_stage("preview", [str(project), str(repeat)], work, timeout)
+    result: dict[str, Any] = {"rebuild": {**measure.extra}}
+    if measure.error:
+        result["rebuild"]["error"] = measure.error
+        _log(f"live preview: rebuild FAILED: {measure.error}")
+    else:
+        r = result["rebuild"]
+        _log(
+            f"live preview: rebuild after touching {PREVIEW_FINDING}: cached "
+            f"{r['cached_s']:.2f} s, uncached {r['uncached_s']:.2f} s ({r['ratio']:.2f} x)"
+        )
+    result["serve"] = _serve_latency(project, work / "serve.log", repeat, timeout)
+    if "error" in result["serve"]:
+        _log(f"live preview: serve FAILED: {result['serve']['error']}")
+    else:
+        _log(f"live preview: edit on the page in {result['serve']['median_s']:.2f} s (median)")
+    return result
+
+
+def preview_report(preview: dict[str, Any]) -> list[str]:
+    rebuild, serve = preview.get("rebuild", {}), preview.get("serve", {})
+    lines = [
+        "",
+        f"Live preview of the example review ({PREVIEW_EXAMPLE}): `mkdocs serve`'s rebuild "
+        f"after touching findings/{PREVIEW_FINDING}.yaml, median of "
+        f"{rebuild.get('runs', '–')} runs:",
+        "",
+        "| rebuild | wall s | CPU s |",
+        "|---|---:|---:|",
+    ]
+    if "error" in rebuild or "cached_s" not in rebuild:
+        lines.append(f"| FAILED: {rebuild.get('error', 'not measured')} | – | – |")
+    else:
+        lines += [
+            f"| with the preview cache | {rebuild['cached_s']:.2f} | "
+            f"{rebuild['cached_cpu_s']:.2f} |",
+            f"| without (fresh cache each rebuild) | {rebuild['uncached_s']:.2f} | "
+            f"{rebuild['uncached_cpu_s']:.2f} |",
+            f"| cached / uncached | {rebuild['ratio']:.2f} × | {rebuild['ratio_cpu']:.2f} × |",
+            f"| nothing changed, cached | {rebuild['unchanged_s']:.2f} | – |",
+            f"| first build of the session | {rebuild['first_s']:.2f} | – |",
+        ]
+    lines.append("")
+    if "error" in serve or "median_s" not in serve:
+        lines.append(f"- edit on the page: FAILED: {serve.get('error', 'not measured')}")
+    else:
+        status = "PASS" if serve["median_s"] <= PREVIEW_EDIT_S else "MISS"
+        lines.append(
+            f"- edit on the page (save → `mkdocs serve` serves the edited page, "
+            f"{serve['runs']} edits): median {serve['median_s']:.2f} s, "
+            f"min {serve['min_s']:.2f} s, max {serve['max_s']:.2f} s; target "
+            f"≤ {PREVIEW_EDIT_S:.0f} s: {status} (reported, not asserted)"
+        )
+    return lines
+
+
 # ----- report -------------------------------------------------------------------------------
 
 
@@ -541,6 +751,7 @@ def report(
     cpu_checks: list[dict[str, Any]],
     seconds: float,
     load_at_start: str,
+    preview: dict[str, Any] | None = None,
 ) -> str:
     lines = ["## reviewgen benchmark", "", *machine_info(load_at_start), ""]
     lines += table(results)
@@ -588,6 +799,8 @@ def report(
         else:
             cells += [_shown(k["measured"], k["unit"]), k["status"]]
         lines.append("| " + " | ".join(cells) + " |")
+    if preview is not None:
+        lines += preview_report(preview)
     lines += ["", f"Total benchmark time {seconds:.0f} s; load average at the end: {_load()}."]
     return "\n".join(lines) + "\n"
 
@@ -605,6 +818,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--workdir", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument(
+        "--no-preview", action="store_true", help="skip the live-preview measurement"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         sizes = list(QUICK_SIZES)
@@ -619,9 +835,13 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tempfile.mkdtemp(prefix="reviewgen-bench-"))
     start, load_at_start = time.perf_counter(), _load()
     results: list[SizeResult] = []
+    preview: dict[str, Any] | None = None
     try:
         for n in sizes:
             results.append(bench_size(n, base, args.seed, max(1, args.repeat), args.timeout))
+        if not args.no_preview:
+            edits = 1 if args.quick else max(3, args.repeat)  # --quick: does it still run
+            preview = bench_preview(base, edits, min(args.timeout, 300))
     finally:
         if args.keep:
             _log(f"work folder kept: {base}")
@@ -629,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(base, ignore_errors=True)
     checks, cpu_checks = targets(results), targets(results, cpu=True)
     elapsed = time.perf_counter() - start
-    sys.stdout.write(report(results, checks, cpu_checks, elapsed, load_at_start))
+    sys.stdout.write(report(results, checks, cpu_checks, elapsed, load_at_start, preview))
     if args.json:
         payload = {
             "machine": machine_info(load_at_start),
@@ -639,9 +859,12 @@ def main(argv: list[str] | None = None) -> int:
             ],
             "targets": checks,
             "targets_cpu_time": cpu_checks,
+            "preview": preview,
         }
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     failed = [f"N={r.findings} {k}" for r in results for k, m in r.stages.items() if not m.ok]
+    if preview is not None:
+        failed += [f"preview {k}" for k, v in preview.items() if "error" in v]
     return 1 if failed else 0
 
 

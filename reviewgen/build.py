@@ -7,6 +7,7 @@ files); `render_to_folder` writes the same pages to disk for other engines.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shutil
 import tempfile
@@ -22,8 +23,10 @@ import yaml
 from .compare import compare
 from .errors import Problem, ReviewError, UsageError, display_path
 from .exports import exports
-from .load import load_reviews
+from .figures import Comparison
+from .load import load_review, load_reviews
 from .markup import title_text
+from .preview import LoadedReview, RenderedReview, SiteCache, folder_digest
 from .redact import Profile, profile_named
 from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
 from .review import Review
@@ -160,6 +163,10 @@ def _distinct_slugs(reviews: list[Review]) -> None:
         seen[review.slug] = review.root.name
 
 
+#: A review's cache key and entry, when the build has a cache.
+_Entry = tuple[tuple[Path, str | None], LoadedReview] | None
+
+
 def build_site(
     roots: list[Path],
     templates: Path | None = None,
@@ -167,44 +174,94 @@ def build_site(
     profile: str | None = None,
     publishing: bool = False,
     site_url: str | None = None,
+    cache: SiteCache | None = None,
 ) -> Site:
     """Everything the site holds; `publishing` refuses unpublishable reviews without a profile.
     `site_url`, when known, makes the exports' page addresses absolute.
 
     The edition is chosen here, once: every page, export and attachment below comes from
     the same (redacted, under a profile) reviews.
+
+    With a `cache` (the live preview's), a review whose files, templates, profile and
+    site address are what they were is neither loaded, scored nor rendered again.
     """
     chosen = profile_named(profile)
-    reviews = load_reviews(roots, chosen)
+    loaded: list[tuple[Review, _Entry]]
+    if cache is None:
+        loaded = [(review, None) for review in load_reviews(roots, chosen)]
+    else:
+        loaded = _cached_reviews(cache, roots, chosen)
+    reviews = [review for review, _ in loaded]
     if publishing and (chosen is None or not chosen.changes_anything):
         _refuse_unpublishable(reviews)  # an edition that redacts nothing is the review
     _distinct_slugs(reviews)
     env = make_environment(overrides, templates)
+    if cache is not None:
+        env.bytecode_cache = cache.templates
     with template_errors(env):
-        return _site(env, reviews, chosen, templates, overrides, site_url)
+        return _site(env, loaded, chosen, templates, overrides, site_url, cache)
+
+
+def _cached_reviews(
+    cache: SiteCache, roots: list[Path], chosen: Profile | None
+) -> list[tuple[Review, _Entry]]:
+    """`load_reviews` through the cache: every problem of every review, or all reviews."""
+    name = chosen.name if chosen is not None else None
+    found: list[tuple[Review, _Entry]] = []
+    keys: list[Path] = []
+    problems: list[Problem] = []
+    for root in roots:
+        key = (root.resolve(), name)
+        digest = folder_digest(root)
+        entry = cache.loaded.get(key)
+        if entry is None or entry.digest != digest:
+            # A failed load keeps the last good entry: undoing the edit finds it again.
+            try:
+                review = load_review(root, chosen)
+            except ReviewError as err:
+                problems.extend(err.problems)
+                continue
+            finally:
+                cache.loads += 1
+            entry = LoadedReview(digest, review, compare(review))
+            cache.loaded[key] = entry
+        found.append((entry.review, (key, entry)))
+        keys.append(key[0])
+    if problems:
+        raise ReviewError(problems)
+    cache.forget(keys)
+    return found
 
 
 def _site(
     env: jinja2.Environment,
-    reviews: list[Review],
+    reviews: list[tuple[Review, _Entry]],
     chosen: Profile | None,
     templates: Path | None,
     overrides: Path | None,
     site_url: str | None = None,
+    cache: SiteCache | None = None,
 ) -> Site:
     site = Site()
     summaries = []
-    for review in reviews:
-        figures = compare(review)
-        pages, nav, hidden = render_review(env, review, figures, chosen)
-        site.pages.update(pages)
-        site.not_in_nav |= hidden
-        site.nav.append({title_text(review.spec.review.title): nav})
-        for path, content in exports(review, figures, site_url).items():
-            site.files[f"{review.slug}/{path}"] = content
-        attachments = [a.path for f in review.findings for a in f.finding.evidence_files]
-        for path, content in _evidence(review.root, attachments).items():
-            site.files[f"{review.slug}/{path}"] = content
+    look = folder_digest(templates or BUILTIN_TEMPLATES, overrides) if cache else ""
+    for review, entry in reviews:
+        if cache is not None and entry is not None:
+            key, loaded = entry
+            part = cache.rendered.get(key)
+            if part is None or part.key != (loaded.digest, look, site_url):
+                part = _render(env, review, loaded.figures, chosen, site_url)
+                part.key = (loaded.digest, look, site_url)
+                cache.rendered[key] = part
+                cache.renders += 1
+            figures = loaded.figures
+        else:
+            figures = compare(review)
+            part = _render(env, review, figures, chosen, site_url)
+        site.pages.update(part.pages)
+        site.not_in_nav |= part.hidden
+        site.nav.append({title_text(review.spec.review.title): copy.deepcopy(part.nav)})
+        site.files.update(part.files)
         summaries.append((review, figures))
     site.pages["index.md"] = env.get_template("home.md.j2").render(reviews=summaries)
     site.nav.insert(0, {"Home": "index.md"})
@@ -212,6 +269,25 @@ def _site(
         _assets([templates or BUILTIN_TEMPLATES, *([overrides] if overrides else [])])
     )
     return site
+
+
+def _render(
+    env: jinja2.Environment,
+    review: Review,
+    figures: Comparison,
+    chosen: Profile | None,
+    site_url: str | None,
+) -> RenderedReview:
+    """One review's pages, navigation, exports and referenced evidence."""
+    pages, nav, hidden = render_review(env, review, figures, chosen)
+    files = {
+        f"{review.slug}/{path}": content
+        for path, content in exports(review, figures, site_url).items()
+    }
+    attachments = [a.path for f in review.findings for a in f.finding.evidence_files]
+    for path, content in _evidence(review.root, attachments).items():
+        files[f"{review.slug}/{path}"] = content
+    return RenderedReview(("", "", None), pages, nav, hidden, files)
 
 
 #: Marks a folder written by `reviewgen render`; only such a folder is ever replaced.

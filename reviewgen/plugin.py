@@ -5,6 +5,11 @@ on_config  loads, checks, scores, compares and renders every review once per bui
            links them, which keeps Material's per-page navigation small).
 on_files   adds the pages and files as generated files: nothing is written to disk.
 on_serve   watches the reviews and template folders so `mkdocs serve` rebuilds.
+
+Under `mkdocs serve` only, the plugin keeps a content-keyed cache across rebuilds (a
+review whose files did not change is not loaded, scored or rendered again), and a review
+that cannot be built becomes pages listing its located problems, so the browser shows
+them and reloads when the files are fixed. `mkdocs build` and `gh-deploy` still fail.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -26,6 +32,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .build import build_site, choose_reviews
 from .errors import ReviewError, UsageError
 from .load import discover
+from .preview import SiteCache, error_site
 from .redact import UnknownProfile
 from .render import Site
 from .siteurl import default_site_url
@@ -74,20 +81,53 @@ def _reported() -> Iterator[None]:
 class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
     site: Site | None = None
     reviews_dir: Path = Path()
+    cache: SiteCache | None = None
+    """The live preview's cache; None outside `mkdocs serve`."""
+    served: frozenset[str] = frozenset()
+    """The pages of the last good preview build: an error replaces each of them."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps one plugin instance across `mkdocs serve` rebuilds.
         self.command = command
+        # `mkdocs serve --clean` reports itself as "build": it gets no cache, and fails.
+        self.cache = SiteCache() if command == "serve" else None
+
+    @property
+    def previewing(self) -> bool:
+        return getattr(self, "command", None) == "serve"
 
     def _folder(self, config: MkDocsConfig, value: str) -> Path:
         return (Path(config.config_file_path).parent / value).resolve()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        with _reported():
+        self.reviews_dir = self._folder(config, self.config.reviews_dir)
+        if not self.previewing:
+            with _reported():
+                return self._configure(config)
+        try:
             return self._configure(config)
+        except (ReviewError, UsageError, UnknownProfile) as err:
+            return self._show_problems(config, err)
+        except Exception as err:
+            if os.environ.get("REVIEWGEN_DEBUG"):
+                raise
+            log.info("internal error", exc_info=True)  # INFO: see below
+            internal = UsageError(
+                f"internal error ({type(err).__name__}: {err}); the terminal shows the details"
+            )
+            return self._show_problems(config, internal)
+
+    def _show_problems(self, config: MkDocsConfig, error: Exception) -> MkDocsConfig:
+        """The preview's pages become the problems; the next good save brings it back."""
+        # INFO, not WARNING: under `strict`, a warning would abort the build, and the
+        # browser would wait for a page that never comes.
+        log.info("the preview shows these problems until they are fixed:\n" + str(error))
+        slugs = [root.name for root in discover(self.reviews_dir)]
+        self.site = error_site(error, slugs, self.served)
+        config.nav = self.site.nav
+        return config
 
     def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.reviews_dir = self._folder(config, self.config.reviews_dir)
         publish = os.environ.get("REVIEWGEN_PUBLISH")
         roots = choose_reviews(
             discover(self.reviews_dir),
@@ -111,6 +151,7 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             profile=profile,
             publishing=self.publishing,
             site_url=config.site_url or None,
+            cache=self.cache,
         )
         if self.config.pdf:  # WeasyPrint takes a while: off by default
             from .pdf import MarkdownSettings, add_pdfs
@@ -121,6 +162,8 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             for path in add_pdfs(self.site, markdown, templates, mine):
                 log.info(f"PDF: {path}")
         config.nav = self.site.nav
+        if self.previewing:
+            self.served = frozenset(self.site.pages)
         log.info(f"{len(roots)} review(s), {len(self.site.pages)} pages")
         return config
 
@@ -158,6 +201,15 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.INCLUDED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        if self.cache is not None:
+            # The theme's templates, compiled once per serve session (Jinja compares each
+            # template's source before reusing its compiled code).
+            env.bytecode_cache = self.cache.templates
+        return env
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
