@@ -918,7 +918,9 @@ def _draft(
     stig_framework: str,
     notes: list[str],
 ) -> dict[str, Any]:
-    states = [s.id for s in spec.states]
+    # Drafts go to the built states; a proposed redesign gets a finding only when the
+    # reviewer decides it carries over.
+    states = [s.id for s in spec.states if s.role != "proposed"]
     order = [a.id for a in spec.assets]
     assets = sorted({a for _, mapped in hosts for a in mapped}, key=order.index)
     data: dict[str, Any] = {
@@ -1108,7 +1110,9 @@ def import_scan(
         raise UsageError(f"unknown format {tool!r}: use one of {', '.join(TOOLS)}")
     scan = PARSERS[tool](file)
     spec = _review_file(review_dir)
-    states = [s.id for s in spec.states]
+    # Drafts go to the built states; a proposed redesign gets a finding only when the
+    # reviewer decides it carries over.
+    states = [s.id for s in spec.states if s.role != "proposed"]
     chosen = state or spec.current_state
     if chosen not in states:
         raise UsageError(f"--state {chosen!r}: the review's states are {', '.join(states)}")
