@@ -35,6 +35,7 @@ from .redact import (
     redact_document,
     redactor_for,
 )
+from .retest import check_retests
 from .review import Review, ScoredFinding
 from .secrets_check import MAX_EVIDENCE_SCAN, evidence_secrets, secret_problems
 from .validation import valid_items
@@ -187,6 +188,7 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
             continue
         checker.check_finding(doc, finding)
         problems.extend(check_exploitation(doc, finding))
+        problems.extend(check_retests(doc, finding, spec))
         if redactor is None:  # the edition's text comes from files already scanned
             allowed = frozenset(finding.redacted)
             problems.extend(secret_problems(doc, allowed))

@@ -497,3 +497,33 @@ def test_a_retest_result_must_be_one_of_three(example_copy: Path, capsys: Captur
     status, _, err = run(capsys, "check", str(example_copy))
     assert status == 1
     assert f"{display_path(path)}:{first + 2}:13: " in err
+
+
+def test_check_runs_the_retest_checks(example_copy: Path, capsys: Capture) -> None:
+    path = finding_file(example_copy, "HV-01")
+    line = status_line(path)
+    append(path, "retests:\n  - date: 2025-07-15\n    result: fixed\n")
+    status, _, err = run(capsys, "check", str(example_copy))
+    assert status == 1
+    assert (
+        f"{display_path(path)}:{line}:9: set status: remediated (the latest retest found it fixed)"
+        in err
+    )
+
+
+def test_a_finding_page_shows_its_retests(example_copy: Path) -> None:
+    retest_cycle(example_copy)
+    review = load_review(example_copy)
+    figures = compare(review)
+    helpers = render.PageContext(review, figures, review.slug)
+    context = render._common(review, figures, helpers, None)
+    helpers.page = render.finding_path("MP-02")
+    text = (
+        render.make_environment()
+        .get_template("finding.md.j2")
+        .render(
+            context, f=review.finding_by_id["MP-02"], finding=review.finding_by_id["MP-02"].finding
+        )
+    )
+    assert "**Retests:** 2025-07-15, fixed" in text
+    assert "[retests](../retests.md)" in text
