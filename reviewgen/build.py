@@ -20,6 +20,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from .changes import PAGE as CHANGES_PAGE
+from .changes import changes_since
 from .compare import compare
 from .errors import Problem, ReviewError, UsageError, display_path
 from .exports import exports
@@ -28,7 +30,7 @@ from .load import load_review, load_reviews
 from .markup import title_text
 from .preview import LoadedReview, RenderedReview, SiteCache, folder_digest
 from .redact import Profile, profile_named
-from .render import BUILTIN_TEMPLATES, Site, make_environment, render_review
+from .render import BUILTIN_TEMPLATES, PageContext, Site, make_environment, render_review
 from .review import Review
 
 ASSETS = "assets"
@@ -175,9 +177,11 @@ def build_site(
     publishing: bool = False,
     site_url: str | None = None,
     cache: SiteCache | None = None,
+    since: str | None = None,
 ) -> Site:
     """Everything the site holds; `publishing` refuses unpublishable reviews without a profile.
-    `site_url`, when known, makes the exports' page addresses absolute.
+    `site_url`, when known, makes the exports' page addresses absolute; `since`, a git
+    revision, adds each review's "Changes since version X" page (changes.py).
 
     The edition is chosen here, once: every page, export and attachment below comes from
     the same (redacted, under a profile) reviews.
@@ -199,7 +203,7 @@ def build_site(
     if cache is not None:
         env.bytecode_cache = cache.templates
     with template_errors(env):
-        return _site(env, loaded, chosen, templates, overrides, site_url, cache)
+        return _site(env, loaded, chosen, templates, overrides, site_url, cache, since)
 
 
 def _cached_reviews(
@@ -241,6 +245,7 @@ def _site(
     overrides: Path | None,
     site_url: str | None = None,
     cache: SiteCache | None = None,
+    since: str | None = None,
 ) -> Site:
     site = Site()
     summaries = []
@@ -260,7 +265,17 @@ def _site(
             part = _render(env, review, figures, chosen, site_url)
         site.pages.update(part.pages)
         site.not_in_nav |= part.hidden
-        site.nav.append({title_text(review.spec.review.title): copy.deepcopy(part.nav)})
+        nav = copy.deepcopy(part.nav)
+        if since:
+            changes = changes_since(review, figures, since, chosen)
+            helpers = PageContext(review, figures, review.slug)
+            helpers.page = CHANGES_PAGE
+            path = f"{review.slug}/{CHANGES_PAGE}"
+            site.pages[path] = env.get_template("changes.md.j2").render(
+                changes=changes, h=helpers, entry_titles={}, review=review
+            )
+            nav.append({f"Changes since version {changes['version']['old']}": path})
+        site.nav.append({title_text(review.spec.review.title): nav})
         site.files.update(part.files)
         summaries.append((review, figures))
     site.pages["index.md"] = env.get_template("home.md.j2").render(reviews=summaries)

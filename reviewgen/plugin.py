@@ -56,6 +56,9 @@ class ReviewgenConfig(base.Config):
     """Redaction profile (see README); the REVIEWGEN_PROFILE variable overrides it."""
     pdf = c.Type(bool, default=False)
     """Also build each review's PDF (`<slug>/exports/<slug>.pdf`), linked from its cover."""
+    since = c.Optional(c.Type(str))
+    """A git revision (a tag such as v1.0, or HEAD~1): each review gets a "Changes since
+    version X" page against its folder at that revision. REVIEWGEN_SINCE overrides it."""
 
 
 @contextlib.contextmanager
@@ -152,6 +155,7 @@ class ReviewgenPlugin(BasePlugin[ReviewgenConfig]):
             publishing=self.publishing,
             site_url=config.site_url or None,
             cache=self.cache,
+            since=os.environ.get("REVIEWGEN_SINCE") or self.config.since,
         )
         if self.config.pdf:  # WeasyPrint takes a while: off by default
             from .pdf import MarkdownSettings, add_pdfs

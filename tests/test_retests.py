@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from reviewgen import render
+from reviewgen.build import build_site
 from reviewgen.cli import main
 from reviewgen.compare import compare
 from reviewgen.errors import Problem, display_path
@@ -527,3 +528,25 @@ def test_a_finding_page_shows_its_retests(example_copy: Path) -> None:
     )
     assert "**Retests:** 2025-07-15, fixed" in text
     assert "[retests](../retests.md)" in text
+
+
+def test_the_site_shows_changes_since_an_earlier_version(
+    tmp_path: Path, example_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    root = repo / "reviews" / example_dir.name
+    shutil.copytree(example_dir, root)
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "v1.0"], check=True)
+    retest_cycle(root)
+    monkeypatch.chdir(repo)
+    site = build_site([root.relative_to(repo)], since="HEAD")
+    page = site.pages[f"{example_dir.name}/changes.md"]
+    assert "# Changes since version 1.0" in page
+    assert "5 findings closed" in page
+    for closed in ("MP-02", "MP-05", "VN-01", "IS-03", "LC-02"):
+        assert f"[{closed}](findings/{closed.lower()}.md)" in page
+    titles = [next(iter(entry)) for entry in site.nav[1][next(iter(site.nav[1]))]]
+    assert "Changes since version 1.0" in titles
