@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, display_path
-from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_text, scan_texts
+from .secretscan import MAX_SUSPECT_LINES, TooManySuspectLines, scan_file, scan_text
 from .yamlsource import Document, PathKey
 
 MAX_EVIDENCE_SCAN = 10 * 1024 * 1024
@@ -61,22 +61,25 @@ def secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
 
     Parsing can spell out what the file hides and join what it splits: backslash escapes
     (`\\x41`, `\\u0041`, an escaped line break) and the folding of line breaks in plain
-    and `>` scalars. A scan over its line limit is an error, never a skip.
+    and `>` scalars. A scan over its line limit is an error, never a skip. Both scans are
+    one pass over the file (`scan_file`): the detectors' triggers are looked for once.
     """
-    problems, stopped = _scan(doc.shown, doc.text, allowed)
-    if stopped:
-        return problems  # the file fails; its parsed texts hold the same lines again
-    reported = {p.message for p in problems}
     strings = list(_strings(doc.data))
-    try:
-        hits = scan_texts([text for _, _, text in strings], allowed)
-    except TooManySuspectLines as stop:
-        path, key, _ = strings[stop.text]
+    written, parsed = scan_file(doc.text, [text for _, _, text in strings], allowed)
+    if isinstance(written, TooManySuspectLines):
+        # The file fails; its parsed texts hold the same lines again.
+        return [Problem(doc.shown, written.line, 1, _stopped())]
+    problems = [
+        Problem(doc.shown, h.line, h.column, _secret_message(h.kind, h.value)) for h in written
+    ]
+    reported = {p.message for p in problems}
+    if isinstance(parsed, TooManySuspectLines):
+        path, key, _ = strings[parsed.text]
         when = " once the YAML escapes and folded lines of this file are resolved"
-        here = f" (line {stop.line} of this text)"
+        here = f" (line {parsed.line} of this text)"
         problems.append(doc.problem(path, _stopped(when, here), key=key))
         return problems
-    for index, hit in hits:
+    for index, hit in parsed or ():
         path, key, _ = strings[index]
         message = _secret_message(hit.kind, hit.value)
         if message not in reported:
