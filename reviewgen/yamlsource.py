@@ -80,16 +80,26 @@ class YamlProblem(Exception):
 
 
 class _Builder:
-    """Folds parser events into data; one frame per open mapping or sequence."""
+    """Folds parser events into data; one frame per open mapping or sequence.
+
+    A frame is `[container, its path, the key read and not yet given a value]` (the key
+    is None between entries). `run` is the loop over the parser's events, written for
+    speed: it is the part of loading that runs once per event of every file.
+    """
 
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.values: dict[PathKey, Loc] = {}
         self.keys: dict[PathKey, Loc] = {}
-        self.stack: list[dict[str, Any]] = []
+        self.stack: list[list[Any]] = []
         self.root: Any = None
         self.resolver = Resolver()
         self.constructor = SafeConstructor()
+        resolvers = self.resolver.yaml_implicit_resolvers
+        # A plain scalar whose first character no implicit resolver is keyed on is text
+        # (what `Resolver.resolve` returns for it, without its lookups).
+        self.text_always = None not in resolvers and not self.resolver.yaml_path_resolvers
+        self.typed_first = frozenset(k for k in resolvers if k)
 
     def fail(self, mark: Any, message: str) -> None:
         raise YamlProblem(Problem(self.shown, mark.line + 1, mark.column + 1, message))
@@ -103,53 +113,58 @@ class _Builder:
             self.fail(event.start_mark, f"tags such as {shown} are not supported; remove the tag")
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
+        value = event.value
         if event.style or event.tag == "!":
-            return event.value  # quoted or block scalars are always text
+            return value  # quoted or block scalars are always text
+        if self.text_always and value and value[0] not in self.typed_first and event.implicit[0]:
+            return value
         tag: str = self.resolver.resolve(  # type: ignore[no-untyped-call]
-            yaml.ScalarNode, event.value, event.implicit
+            yaml.ScalarNode, value, event.implicit
         )
         if tag == _STR or tag not in _SCALAR_TAGS:
-            return event.value  # the constructor would return the text unchanged
-        node = yaml.ScalarNode(tag, event.value, None, None, event.style)
+            return value  # the constructor would return the text unchanged
+        node = yaml.ScalarNode(tag, value, None, None, event.style)
         try:
             return self.constructor.yaml_constructors[tag](self.constructor, node)
         except (ValueError, yaml.YAMLError):
-            self.fail(event.start_mark, f"cannot read {event.value!r} as a value")
+            self.fail(event.start_mark, f"cannot read {value!r} as a value")
 
-    def current_path(self) -> PathKey:
-        return tuple(self.stack[-1]["path"]) if self.stack else ()
-
-    def add(self, value: Any, mark: Any, container: bool) -> None:
-        """Place a finished scalar, or a freshly opened container, into its parent."""
+    def add(self, value: Any, mark: Any, container: bool) -> PathKey:
+        """Place a finished scalar, or a freshly opened container, into its parent; the
+        path it was placed at."""
+        loc = (mark.line + 1, mark.column + 1)
         if not self.stack:
-            self.values[()] = (mark.line + 1, mark.column + 1)
+            self.values[()] = loc
             self.root = value
-            return
+            return ()
         frame = self.stack[-1]
-        parent = frame["value"]
-        if isinstance(parent, list):
-            path = (*frame["path"], len(parent))
+        parent = frame[0]
+        if type(parent) is list:
+            path = (*frame[1], len(parent))
             parent.append(value)
-            self.values[path] = (mark.line + 1, mark.column + 1)
-            return
-        if frame["key"] is None:
+            self.values[path] = loc
+            return path
+        key = frame[2]
+        if key is None:
             if container:
                 self.fail(mark, "a key must be plain text, not a list or mapping")
             if value == "<<":
                 self.fail(mark, "merge keys (<<) are not supported; write the keys out")
             if not isinstance(value, str):
                 value = self.key_text(value)
+            path = (*frame[1], value)
             if value in parent:
-                line, _ = self.keys[(*frame["path"], value)]
+                line, _ = self.keys[path]
                 self.fail(mark, f"duplicate key {value!r} (first defined at line {line})")
-            frame["key"] = value
-            self.keys[(*frame["path"], value)] = (mark.line + 1, mark.column + 1)
+            frame[2] = value
+            self.keys[path] = loc
             parent[value] = None
-            return
-        path = (*frame["path"], frame["key"])
-        parent[frame["key"]] = value
-        self.values[path] = (mark.line + 1, mark.column + 1)
-        frame["key"] = None
+            return ()  # a key opens nothing
+        path = (*frame[1], key)
+        parent[key] = value
+        self.values[path] = loc
+        frame[2] = None
+        return path
 
     @staticmethod
     def key_text(value: Any) -> str:
@@ -162,23 +177,26 @@ class _Builder:
     def open(self, value: list[Any] | dict[str, Any], event: Any) -> None:
         if len(self.stack) >= MAX_DEPTH:
             self.fail(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
-        if self.stack:
-            frame = self.stack[-1]
-            if isinstance(frame["value"], list):
-                path: PathKey = (*frame["path"], len(frame["value"]))
-            elif frame["key"] is None:
-                path = ()
-            else:
-                path = (*frame["path"], frame["key"])
-        else:
-            path = ()
-        self.add(value, event.start_mark, container=True)
-        self.stack.append({"value": value, "path": path, "key": None})
+        path = self.add(value, event.start_mark, container=True)
+        self.stack.append([value, path, None])
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.AliasEvent):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.anchor or event.tag:
+                self.check_node(event)
+            self.add(self.scalar(event), event.start_mark, container=False)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            self.stack.pop()
+        elif kind is yaml.MappingStartEvent:
+            self.check_node(event)
+            self.open({}, event)
+        elif kind is yaml.SequenceStartEvent:
+            self.check_node(event)
+            self.open([], event)
+        elif isinstance(event, yaml.AliasEvent):
             self.fail(event.start_mark, "aliases (*name) are not supported; write the value out")
-        if isinstance(event, yaml.ScalarEvent):
+        elif isinstance(event, yaml.ScalarEvent):
             self.check_node(event)
             self.add(self.scalar(event), event.start_mark, container=False)
         elif isinstance(event, yaml.MappingStartEvent):
@@ -191,6 +209,17 @@ class _Builder:
             self.stack.pop()
         elif isinstance(event, yaml.DocumentStartEvent) and self.values:
             self.fail(event.start_mark, "only one YAML document per file (remove the '---')")
+
+    def run(self, loader: Any) -> None:
+        """Feed every event of `loader` (a parser: `get_event` until the stream ends)."""
+        get_event, feed, end = loader.get_event, self.feed, yaml.StreamEndEvent
+        while True:
+            event = get_event()
+            if event is None:
+                return
+            feed(event)
+            if type(event) is end:
+                return
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, text: str) -> str:
@@ -236,9 +265,9 @@ def read_yaml(path: Path) -> Document:
         raise YamlProblem(Problem(shown, 1, 1, f"cannot read file: {err.strerror}")) from None
     text = _decode(raw, shown)
     builder = _Builder(shown)
+    loader = _Loader(text)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        builder.run(loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -246,4 +275,6 @@ def read_yaml(path: Path) -> Document:
     except yaml.YAMLError as err:
         message = " ".join(str(err).split())  # one line, whatever the parser said
         raise YamlProblem(Problem(shown, 1, 1, f"YAML error: {message}")) from None
+    finally:
+        loader.dispose()
     return Document(path, shown, builder.root, builder.values, builder.keys, text)
