@@ -16,6 +16,7 @@ carries them all. Nothing here writes to disk.
 from __future__ import annotations
 
 import dataclasses
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,21 @@ def _finding_files(root: Path, problems: list[Problem]) -> list[Path]:
     if not folder.is_dir():
         return []
     files = []
+    # A file that is not a link is inside the review exactly when its folder is: one
+    # lstat instead of resolving every part of its path (links are checked in full).
+    folder_inside = folder.resolve().is_relative_to(root.resolve())
     for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue
+        if not stat.S_ISLNK(mode):
+            if stat.S_ISREG(mode) and (folder_inside or _inside(root, path, problems)):
+                files.append(path)
+            continue
+        if not path.is_file():
             continue
         if not _inside(root, path, problems):
             continue
