@@ -55,6 +55,9 @@ _KEYWORDS = re.compile(DENYLIST_REGEX.removesuffix(r"\w*"))
 # `\w*`, so no match runs over a line break, and it has no anchors or look-arounds: the
 # lines it matches are those `finditer` finds it in over the whole text.
 _KEYWORD_TRIGGER = re.compile(DENYLIST_REGEX, re.IGNORECASE)
+# The characters whose lower case is not the letter they match when case is ignored
+# (capital I with a dot, dotless i, long s): for a search in lower-cased text.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 # detect-secrets' `scan_line` disables this filter (meaningless for text that is not a
 # file) on every call; it is disabled once, when the settings are made.
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -262,16 +265,28 @@ def _suspect_lines(text: str, triggers: _Triggers) -> Iterator[tuple[int, int, s
         return
     if not triggers.keyword:
         return
-    # Keyword lines only: one search over the whole text finds every line it matches.
-    number, counted, last = 1, 0, -1
-    for match in _KEYWORD_TRIGGER.finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        if start == last:
+    # Keyword lines only. The keyword pattern ignores case, which makes it slow to search
+    # with; its words are found in the text case-folded instead (each line the pattern
+    # matches is found so, and then tested with the pattern itself as before). Case
+    # folding keeps the line breaks, so line numbers are the same.
+    folded = text.translate(_FOLD).lower()
+    lines: list[str] | None = None
+    number, counted, last = 1, 0, 0
+    line_number, line_start = 1, 0
+    for match in _KEYWORDS.finditer(folded):
+        number += folded.count("\n", counted, match.start())
+        counted = match.start()
+        if number == last:
             continue
-        number += text.count("\n", counted, start)
-        counted = last = start
-        end = text.find("\n", start)
-        yield number, start, text[start:] if end < 0 else text[start:end]
+        last = number
+        if lines is None:
+            lines = text.split("\n")
+        skipped = lines[line_number - 1 : number - 1]
+        line_start += sum(map(len, skipped)) + len(skipped)
+        line_number = number
+        line = lines[number - 1]
+        if _KEYWORD_TRIGGER.search(line):
+            yield number, line_start, line
 
 
 def _scan_with(
