@@ -327,6 +327,12 @@ def decisions(review: Review, figures: Comparison, plan: Plan) -> Decisions:
                 " remain" + ("s" if spotc == 1 else ""),
                 " until the design changes are made",
             ]
+            points = last.single_points_of_total_compromise
+            for proposed in review.proposed:
+                after = figures.states[proposed].single_points_of_total_compromise
+                removed = sum(a not in after for a in points)
+                title = next(s.title for s in spec.states if s.id == proposed)
+                parts.append(f" (the redesign “{title}” removes {removed} of them)")
         parts.append(".")
         residual = say(*parts)
     else:

@@ -38,6 +38,9 @@ def test_the_example_redesign_removes_five_of_six_single_points(example_dir: Pat
     glance = at_a_glance(review, figures, plan(review, figures))
     dmz = next(f for f in glance.decisions.fund if f.item.id == "dmz-hosts")
     assert "it removes 5 of the 6 single points of total compromise" in dmz.sentence.text
+    assert glance.decisions.accept.residual.text.endswith(
+        "(the redesign “Proposed: DMZ and management on their own hosts” removes 5 of them)."
+    )
     text = page(example_dir, "redesign.md.j2", "comparison/redesign.md")
     assert "## Proposed&#58; DMZ and management on their own hosts { #redesign }" in text
     assert "&#59; 1 remains &#40;vCenter Server&#41;" in text
