@@ -62,7 +62,9 @@ __all__ = [
 FINDINGS_DIR = "findings"
 
 
-def _finding_files(root: Path, problems: list[Problem]) -> list[Path]:
+def finding_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """The review's finding files, in name order, that lie inside the review folder;
+    a link leading outside is reported in `problems` and left out."""
     folder = root / FINDINGS_DIR
     if not folder.is_dir():
         return []
@@ -174,7 +176,7 @@ def _load(root: Path, redactor: Redactor | None = None) -> Review:
     # Every finding's attack steps that validate: all of a valid finding's, and those of
     # a finding that failed validation that are valid on their own.
     steps: list[tuple[Document, bool, Sequence[tuple[int, AttackStep]]]] = []
-    for path in _finding_files(root, problems):
+    for path in finding_files(root, problems):
         doc = _edition(_read(path, problems), redactor, adjust_finding_data, problems)
         if doc is None:
             invalid_ids.add(path.stem)

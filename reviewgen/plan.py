@@ -20,6 +20,7 @@ import datetime as dt
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from .figures import Comparison
@@ -221,12 +222,17 @@ class Plan:
     accepted: tuple[ScoredFinding, ...]
     rule: str = ORDER_RULE
 
-    @property
+    @cached_property
     def steps(self) -> tuple[Step, ...]:
         return tuple(s for t in self.tiers for s in t.steps)
 
+    @cached_property
+    def _by_ref(self) -> dict[str, Step]:
+        return {s.ref: s for s in self.steps if s.kind != "interim"}
+
     def step_of(self, ref: str) -> Step | None:
-        return next((s for s in self.steps if s.ref == ref and s.kind != "interim"), None)
+        """The step of a finding or roadmap item (not its interim mitigation)."""
+        return self._by_ref.get(ref)
 
 
 def phase_due(review: Review, phase_id: str) -> dt.date | None:

@@ -436,8 +436,9 @@ def top_risks(
     chosen = [
         c.finding for c in ranked if review.finding_by_id[c.finding].finding.status != "remediated"
     ]
+    open_ids = {f.id for f in _open_in(review, current)}
     for scored in review.by_severity():
-        if scored.id not in chosen and scored in _open_in(review, current):
+        if scored.id not in chosen and scored.id in open_ids:
             chosen.append(scored.id)
     result = []
     for finding_id in chosen[:limit]:
