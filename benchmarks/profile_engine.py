@@ -2,9 +2,12 @@
 
     .venv/bin/pip install pyinstrument
     .venv/bin/python -m benchmarks.profile_engine --findings 1000 [--stage engine|load|compare]
+        [--workload generated|real]
 
-Generates a review in a temporary folder, runs the stage once under the profiler and
-prints pyinstrument's call tree plus the functions with the most time of their own.
+Writes a review in a temporary folder (generated: benchmarks/generate.py; real: the
+example's findings multiplied, benchmarks/multiply.py), runs the stage once under the
+profiler and prints pyinstrument's call tree plus the functions with the most time of
+their own.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(REPO))
 
 from benchmarks.generate import generate  # noqa: E402
+from benchmarks.multiply import multiply  # noqa: E402
 from benchmarks.run import assets_for  # noqa: E402
 
 
@@ -47,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_engine")
     parser.add_argument("--findings", type=int, default=1000)
     parser.add_argument("--stage", choices=("engine", "load", "compare"), default="engine")
+    parser.add_argument("--workload", choices=("generated", "real"), default="generated")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report")
     args = parser.parse_args(argv)
@@ -58,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 
     base = Path(tempfile.mkdtemp(prefix="reviewgen-profile-"))
     try:
-        root = generate(
-            base / f"synthetic-{args.findings}", args.findings, assets_for(args.findings)
-        )
+        if args.workload == "real":
+            root = multiply(base / f"real-{args.findings}", args.findings)
+        else:
+            root = generate(
+                base / f"synthetic-{args.findings}", args.findings, assets_for(args.findings)
+            )
         review = load_review(root) if args.stage == "compare" else None
         profiler = Profiler(interval=0.001)
         profiler.start()

@@ -22,7 +22,7 @@ import functools
 import re
 import types
 import typing
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,16 +111,6 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
-@functools.lru_cache(maxsize=4096)
-def _has_shape(annotation: Any, value: str) -> bool:
-    """Whether `value` is valid as `annotation` (an id of the right pattern)."""
-    try:
-        _adapter(annotation).validate_python(value)
-    except ValidationError:
-        return False
-    return True
-
-
 def _field_type(info: FieldInfo) -> Any:
     # pydantic moves a field's own Annotated metadata to `info.metadata`.
     if info.metadata:
@@ -139,48 +129,111 @@ def _holds_refs(annotation: Any) -> bool:
     return any(_holds_refs(arg) for arg in typing.get_args(annotation))
 
 
-def references(
-    annotation: Any, data: object, path: PathKey = ()
-) -> Iterator[tuple[PathKey, str, str]]:
-    """(path, kind, id) of every value in raw `data` that `annotation` (a model, or any
-    type built of models, lists, dicts, unions and Annotated) marks with `Ref(kind)`.
+Found = list[tuple[PathKey, str, str]]
+#: Walks raw data at a path, appending (path, kind, id) of each reference to the list.
+Walk = Callable[[object, PathKey, Found], None]
 
-    Parts of `data` of the wrong shape are skipped, so this runs on data that failed
-    validation. A dict key that is a reference is yielded at the path of its value.
-    """
+
+def _nothing(data: object, path: PathKey, found: Found) -> None:
+    """The walk of a type that holds no references."""
+
+
+@functools.cache
+def _walker(annotation: Any) -> Walk:
+    """The walk of raw data that `annotation` describes, worked out once per type: the
+    type's structure is read here, not at every value (see `references`)."""
     if not _holds_refs(annotation):
-        return
+        return _nothing
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         base, *metadata = typing.get_args(annotation)
         ref = next((m for m in metadata if isinstance(m, Ref)), None)
-        if ref is None:
-            yield from references(base, data, path)
-        elif isinstance(data, str) and _has_shape(annotation, data):
-            yield path, ref.kind, data
-    elif origin in (typing.Union, types.UnionType):
-        for arm in typing.get_args(annotation):
-            yield from references(arm, data, path)
-    elif origin is list:
+        return _walker(base) if ref is None else _reference(annotation, ref.kind)
+    if origin in (typing.Union, types.UnionType):
+        return _union([_walker(arm) for arm in typing.get_args(annotation)])
+    if origin is list:
+        (item_type,) = typing.get_args(annotation)
+        return _list(_walker(item_type))
+    if origin is dict:
+        key_type, value_type = typing.get_args(annotation)
+        return _dict(_walker(key_type), _walker(value_type))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = [
+            (info.alias or name, _walker(_field_type(info)))
+            for name, info in annotation.model_fields.items()
+        ]
+        return _model([(key, walk) for key, walk in fields if walk is not _nothing])
+    return _nothing
+
+
+def _reference(annotation: Any, kind: str) -> Walk:
+    """A value marked `Ref(kind)`: a reference when it is text of the right shape."""
+    adapter = _adapter(annotation)
+
+    @functools.lru_cache(maxsize=4096)
+    def has_shape(value: str) -> bool:
+        try:
+            adapter.validate_python(value)
+        except ValidationError:
+            return False
+        return True
+
+    def walk(data: object, path: PathKey, found: Found) -> None:
+        if isinstance(data, str) and has_shape(data):
+            found.append((path, kind, data))
+
+    return walk
+
+
+def _union(arms: list[Walk]) -> Walk:
+    def walk(data: object, path: PathKey, found: Found) -> None:
+        for arm in arms:
+            arm(data, path, found)
+
+    return walk
+
+
+def _list(item: Walk) -> Walk:
+    def walk(data: object, path: PathKey, found: Found) -> None:
         if isinstance(data, list):
-            (item_type,) = typing.get_args(annotation)
-            for index, item in enumerate(data):
-                yield from references(item_type, item, (*path, index))
-    elif origin is dict:
+            for index, value in enumerate(data):
+                item(value, (*path, index), found)
+
+    return walk
+
+
+def _dict(key_walk: Walk, value_walk: Walk) -> Walk:
+    def walk(data: object, path: PathKey, found: Found) -> None:
         if isinstance(data, dict):
-            key_type, value_type = typing.get_args(annotation)
             for key, value in data.items():
-                yield from references(key_type, key, (*path, key))
-                yield from references(value_type, value, (*path, key))
-    elif (
-        isinstance(annotation, type)
-        and issubclass(annotation, BaseModel)
-        and isinstance(data, dict)
-    ):
-        for name, info in annotation.model_fields.items():
-            key = info.alias or name
-            if key in data:
-                yield from references(_field_type(info), data[key], (*path, key))
+                at = (*path, key)
+                key_walk(key, at, found)
+                value_walk(value, at, found)
+
+    return walk
+
+
+def _model(fields: list[tuple[str, Walk]]) -> Walk:
+    def walk(data: object, path: PathKey, found: Found) -> None:
+        if isinstance(data, dict):
+            for key, field_walk in fields:
+                if key in data:
+                    field_walk(data[key], (*path, key), found)
+
+    return walk
+
+
+def references(annotation: Any, data: object, path: PathKey = ()) -> Found:
+    """(path, kind, id) of every value in raw `data` that `annotation` (a model, or any
+    type built of models, lists, dicts, unions and Annotated) marks with `Ref(kind)`,
+    in the order of the type's fields and the data's items.
+
+    Parts of `data` of the wrong shape are skipped, so this runs on data that failed
+    validation. A dict key that is a reference is yielded at the path of its value.
+    """
+    found: Found = []
+    _walker(annotation)(data, path, found)
+    return found
 
 
 class Checker:
@@ -201,6 +254,11 @@ class Checker:
             state: {a.id for a in spec.assets if state in a.placement} if spec else set()
             for state in self.states
         }
+
+    @functools.cached_property
+    def resolved_root(self) -> Path:
+        """The review folder with links resolved, once per load (for evidence paths)."""
+        return self.root.resolve()
 
     @property
     def problems(self) -> list[Problem]:
@@ -480,7 +538,7 @@ class Checker:
         if ".." in candidate.parts:
             self.report(doc, path, "evidence paths may not leave the review folder ('..')")
             return
-        root = self.root.resolve()
+        root = self.resolved_root
         resolved = (self.root / candidate).resolve()
         if not resolved.is_relative_to(root):
             self.report(doc, path, "evidence path leaves the review folder through a link")

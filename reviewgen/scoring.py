@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from cvss import CVSS2, CVSS3, CVSS4, CVSSError, constants2, constants3, constants4
@@ -179,6 +179,18 @@ def score_vector(raw: object) -> Score:
     """Score one vector with the `cvss` library; raise `VectorError` in plain words."""
     if not isinstance(raw, str):
         raise VectorError("expected a CVSS vector as text")
+    return _score_text(raw)
+
+
+@lru_cache(maxsize=4096)
+def _score_text(raw: str) -> Score:
+    """`score_vector` of a text, computed once per distinct text: many findings share a
+    vector (or get the same one once derived requirements are appended).
+
+    Sharing the result is safe: a `Score` is frozen and holds only text, floats and a
+    tuple of frozen `Metric`s (the library's objects and Decimals are not kept). A
+    vector that is refused raises every time (lru_cache keeps no exceptions).
+    """
     vector = raw.strip()
     if not vector:
         raise VectorError("the CVSS vector is empty")

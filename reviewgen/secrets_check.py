@@ -56,6 +56,28 @@ def _strings(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, bool, str
             yield from _strings(value, (*path, index))
 
 
+def _texts(data: Any, into: list[str]) -> list[str]:
+    """The texts of `_strings(data)`, in the same order, without their paths (which are
+    worked out only for a file with a hit)."""
+    if isinstance(data, str):
+        into.append(data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                into.append(key)
+            if isinstance(value, str):
+                into.append(value)
+            elif isinstance(value, dict | list):
+                _texts(value, into)
+    elif isinstance(data, list):
+        for value in data:
+            if isinstance(value, str):
+                into.append(value)
+            elif isinstance(value, dict | list):
+                _texts(value, into)
+    return into
+
+
 def secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
     """Scan the file as written (exact positions), then every text in it as parsed.
 
@@ -64,8 +86,7 @@ def secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
     and `>` scalars. A scan over its line limit is an error, never a skip. Both scans are
     one pass over the file (`scan_file`): the detectors' triggers are looked for once.
     """
-    strings = list(_strings(doc.data))
-    written, parsed = scan_file(doc.text, [text for _, _, text in strings], allowed)
+    written, parsed = scan_file(doc.text, _texts(doc.data, []), allowed)
     if isinstance(written, TooManySuspectLines):
         # The file fails; its parsed texts hold the same lines again.
         return [Problem(doc.shown, written.line, 1, _stopped())]
@@ -74,16 +95,19 @@ def secret_problems(doc: Document, allowed: frozenset[str]) -> list[Problem]:
     ]
     reported = {p.message for p in problems}
     if isinstance(parsed, TooManySuspectLines):
-        path, key, _ = strings[parsed.text]
+        path, key, _ = list(_strings(doc.data))[parsed.text]
         when = " once the YAML escapes and folded lines of this file are resolved"
         here = f" (line {parsed.line} of this text)"
         problems.append(doc.problem(path, _stopped(when, here), key=key))
         return problems
+    strings: list[tuple[PathKey, bool, str]] | None = None
     for index, hit in parsed or ():
-        path, key, _ = strings[index]
         message = _secret_message(hit.kind, hit.value)
         if message not in reported:
             reported.add(message)
+            if strings is None:  # the paths, needed only for a file with a hit
+                strings = list(_strings(doc.data))
+            path, key, _ = strings[index]
             problems.append(doc.problem(path, message, key=key))
     return problems
 

@@ -73,6 +73,10 @@ class Document:
         return Problem(self.shown, line, column, message)
 
 
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+
+
 class YamlProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
@@ -93,8 +97,9 @@ class _Builder:
         self.keys: dict[PathKey, Loc] = {}
         self.stack: list[list[Any]] = []
         self.root: Any = None
-        self.resolver = Resolver()
-        self.constructor = SafeConstructor()
+        # Shared by every file: only their scalar methods are used, which keep no state.
+        self.resolver = _RESOLVER
+        self.constructor = _CONSTRUCTOR
         resolvers = self.resolver.yaml_implicit_resolvers
         # A plain scalar whose first character no implicit resolver is keyed on is text
         # (what `Resolver.resolve` returns for it, without its lookups).
@@ -211,15 +216,28 @@ class _Builder:
             self.fail(event.start_mark, "only one YAML document per file (remove the '---')")
 
     def run(self, loader: Any) -> None:
-        """Feed every event of `loader` (a parser: `get_event` until the stream ends)."""
-        get_event, feed, end = loader.get_event, self.feed, yaml.StreamEndEvent
+        """Feed every event of `loader` (a parser: `get_event` until the stream ends).
+
+        The two most common events, a scalar without anchor or tag and the end of a
+        mapping or sequence, are handled here as `feed` handles them, without the call.
+        """
+        get_event, feed, add, scalar = loader.get_event, self.feed, self.add, self.scalar
+        stack = self.stack
+        scalar_kind, end = yaml.ScalarEvent, yaml.StreamEndEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
         while True:
             event = get_event()
             if event is None:
                 return
-            feed(event)
-            if type(event) is end:
-                return
+            kind = type(event)
+            if kind is scalar_kind and not (event.anchor or event.tag):
+                add(scalar(event), event.start_mark, False)
+            elif kind is mapping_end or kind is sequence_end:
+                stack.pop()
+            else:
+                feed(event)
+                if kind is end:
+                    return
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, text: str) -> str:
