@@ -322,8 +322,9 @@ def parser() -> argparse.ArgumentParser:
         diff.add_argument(
             name,
             metavar=name.upper(),
-            help=f"{which} version: a review folder, or REV:PATH, a git revision of one "
-            "(such as HEAD~1:reviews/name)",
+            help=f"{which} version: a review folder; REV:PATH, a git revision of one "
+            "(such as HEAD~1:reviews/name); or PATH@VERSION, the last commit stating that "
+            "report version (such as reviews/name@1.0)",
         )
     diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.set_defaults(run=cmd_diff)

@@ -1,8 +1,10 @@
 """`reviewgen diff OLD NEW`: what changed between two versions of one review.
 
-OLD and NEW are each a review folder, or a git revision of one written `REV:PATH`
+OLD and NEW are each a review folder, a git revision of one written `REV:PATH`
 (`HEAD~3:reviews/northwind-consolidation`; PATH from the repository's top, or from the
-working directory when it starts with `./` or `../`, as git reads it). A revision is
+working directory when it starts with `./` or `../`, as git reads it), or a version of
+the report written `PATH@VERSION` (`reviews/northwind-consolidation@1.0`): the last
+commit whose `review.yaml` states that `review.version`. A revision is
 extracted with `git archive` into a temporary folder that is removed afterwards; nothing
 is written into the repository. Both versions are loaded and checked as `reviewgen
 check` would, and compared (`compare.compare`).
@@ -46,6 +48,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .compare import compare
 from .errors import ReviewError, display_path
@@ -93,20 +97,68 @@ def _git_path(argument: str, path: str, top: Path, cwd: Path) -> str:
     return "" if path == "." else path
 
 
-@contextmanager
-def _revision(argument: str, cwd: Path) -> Iterator[Path]:
-    """The review folder `REV:PATH` names, extracted into a temporary folder."""
-    rev, _, path = argument.partition(":")
-    if not rev:
-        raise DiffError(f"{argument}: give a revision before the colon, such as HEAD~1:{path}")
+def _top(argument: str, cwd: Path) -> Path:
+    """The top of the git repository `cwd` is in, to read revisions from."""
     found = _git(["rev-parse", "--show-toplevel"], cwd, argument)
     if found.returncode != 0:
         raise DiffError(
             f"{argument}: not a review folder, and {cwd.resolve()} is not in a git "
             "repository to read the revision from"
         )
-    top = Path(found.stdout.decode("utf-8", "replace").strip())
-    inner = _git_path(argument, path, top, cwd)
+    return Path(found.stdout.decode("utf-8", "replace").strip())
+
+
+def _stated_version(text: bytes) -> str | None:
+    """`review.version` of a review.yaml's text, or None when it cannot be read."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    review = data.get("review") if isinstance(data, dict) else None
+    version = review.get("version") if isinstance(review, dict) else None
+    return str(version) if version is not None else None
+
+
+def _version_revision(argument: str, cwd: Path) -> tuple[str, str]:
+    """`REV:PATH` for `PATH@VERSION`: the newest commit stating that version."""
+    path, _, version = argument.rpartition("@")
+    if not path or not version:
+        raise DiffError(f"{argument}: write a version as PATH@VERSION, such as reviews/name@1.0")
+    top = _top(argument, cwd)
+    # PATH is a folder as the shell names it: from the working directory, or absolute.
+    relative = os.path.relpath((cwd / path).resolve(), top.resolve()).replace(os.sep, "/")
+    inner = _git_path(argument, relative, top, cwd)
+    spec = posixpath.join(inner, "review.yaml") if inner else "review.yaml"
+    # The commits that changed the folder, newest first: the last one stating the
+    # version is that version as it was issued, corrections included.
+    log = _git(["log", "--format=%H", "--", inner or "."], top, argument)
+    seen: list[str] = []
+    for sha in log.stdout.decode().split():
+        text = _git(["show", f"{sha}:{spec}"], top, argument)
+        stated = _stated_version(text.stdout) if text.returncode == 0 else None
+        if stated == version:
+            return sha, inner
+        if stated is not None and stated not in seen:
+            seen.append(stated)
+    known = f"; versions in its history: {', '.join(seen)}" if seen else ""
+    raise DiffError(f"{argument}: no commit of {spec} states version {version!r}{known}")
+
+
+@contextmanager
+def _revision(argument: str, cwd: Path) -> Iterator[Path]:
+    """The review folder `REV:PATH` or `PATH@VERSION` names, extracted into a temporary
+    folder."""
+    if ":" not in argument:
+        rev, inner = _version_revision(argument, cwd)
+        top = _top(argument, cwd)
+        shown = argument
+    else:
+        rev, _, path = argument.partition(":")
+        if not rev:
+            raise DiffError(f"{argument}: give a revision before the colon, such as HEAD~1:{path}")
+        top = _top(argument, cwd)
+        inner = _git_path(argument, path, top, cwd)
+        shown = f"{rev}:{inner}" if inner else f"{rev}:"
     commit = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top, argument)
     if commit.returncode != 0:
         raise DiffError(f"{argument}: {rev!r} is not a revision of the repository at {top}")
@@ -127,7 +179,7 @@ def _revision(argument: str, cwd: Path) -> Iterator[Path]:
         try:
             yield root
         except ReviewError as err:
-            raise _relocated(err, root, f"{rev}:{inner}" if inner else f"{rev}:") from None
+            raise _relocated(err, root, shown) from None
 
 
 def _relocated(err: ReviewError, root: Path, shown: str) -> ReviewError:
@@ -145,14 +197,15 @@ def _relocated(err: ReviewError, root: Path, shown: str) -> ReviewError:
 
 @contextmanager
 def review_folder(argument: str, cwd: Path | None = None) -> Iterator[Path]:
-    """The review folder an argument of `reviewgen diff` names (a folder, or REV:PATH)."""
+    """The review folder an argument of `reviewgen diff` names (a folder, REV:PATH or
+    PATH@VERSION)."""
     here = cwd or Path.cwd()
     folder = here / argument
-    if folder.is_dir() or ":" not in argument:
+    if folder.is_dir() or (":" not in argument and "@" not in argument):
         if not folder.is_dir():
             raise DiffError(
                 f"{argument}: no such review folder (for a git revision write REV:PATH, "
-                "such as HEAD~1:reviews/name)"
+                "such as HEAD~1:reviews/name, and for a version PATH@VERSION)"
             )
         yield folder if Path(argument).is_absolute() else Path(argument)
         return

@@ -57,8 +57,9 @@ class ReviewgenConfig(base.Config):
     pdf = c.Type(bool, default=False)
     """Also build each review's PDF (`<slug>/exports/<slug>.pdf`), linked from its cover."""
     since = c.Optional(c.Type(str))
-    """A git revision (a tag such as v1.0, or HEAD~1): each review gets a "Changes since
-    version X" page against its folder at that revision. REVIEWGEN_SINCE overrides it."""
+    """A git revision (a tag such as v1.0, or HEAD~1), or a report version written @1.0
+    (the last commit stating it): each review gets a "Changes since version X" page
+    against its folder there. REVIEWGEN_SINCE overrides it."""
 
 
 @contextlib.contextmanager
