@@ -32,6 +32,7 @@ from .report import (
     say,
     with_terms,
 )
+from .retest import retest_summary
 from .review import Review, ScoredFinding
 
 # ----- the rating ---------------------------------------------------------------------
@@ -370,7 +371,14 @@ def context(review: Review) -> str:
     )
     if meta.effort_days:
         sentence += f", {_days(meta.effort_days)} in all"
-    return sentence + f", and reported on {meta.report_date.isoformat()}."
+    sentence += f", and reported on {meta.report_date.isoformat()}"
+    retested = retest_summary(review)
+    if retested.last_date is not None:
+        # A later version reports a retest: say so, or the report date reads as a delay.
+        sentence += (
+            f" (version {meta.version}, with the retest of {retested.last_date.isoformat()})"
+        )
+    return sentence + "."
 
 
 def status(review: Review) -> str:

@@ -111,7 +111,7 @@ def test_the_example_first_screen(example_dir: Path) -> None:
     glance = at_a_glance(review, figures, plan(review, figures))
     assert (glance.rating.level, glance.rating_before.level) == ("Critical", "High")  # type: ignore[union-attr]
     assert glance.decisions.approve is not None
-    assert glance.decisions.approve.due == dt.date(2025, 5, 30)
+    assert glance.decisions.approve.due == dt.date(2025, 8, 17)  # 2025-07-18 + 30 days
     assert glance.decisions.approve.owner == "Infrastructure team lead"
     assert [f.item.id for f in glance.decisions.fund] == [
         "dmz-hosts",
@@ -126,6 +126,10 @@ def test_the_example_first_screen(example_dir: Path) -> None:
         "migration-leftovers",
     ]
     screen = first_screen(summary_markdown(review))
+    # Version 1.1 reports the retest; the date is not left to read as a delay.
+    assert "and reported on 2025-07-18 (version 1.1, with the retest of 2025-07-15)." in (
+        summary_markdown(review).replace("&#40;", "(").replace("&#41;", ")")
+    )
     # Every glossary term is linked where it first appears on the page.
     assert "[crown jewels](appendices/glossary.md#crown-jewel)" in screen
     assert "[entry point](appendices/glossary.md#entry-point)" in screen

@@ -67,7 +67,7 @@ def test_the_example_plan_respects_every_dependency(example_dir: Path) -> None:
     # MP-02, the low-effort firewall change that closes the VPN route alone, opens "now".
     now = next(t for t in work.tiers if t.id == "now")
     assert now.steps[0].ref == "MP-02"
-    assert now.due == dt.date(2025, 5, 30)  # report date 2025-04-30 + within_days 30
+    assert now.due == dt.date(2025, 8, 17)  # report date 2025-07-18 + within_days 30
     assert all(s.owner for s in work.steps), "every step has an owner"
     assert all(s.due for s in work.steps), "every step has a due date"
     assert [f.id for f in work.accepted] == ["HV-02"]
