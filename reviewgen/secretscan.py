@@ -6,7 +6,11 @@ left out: they flag ordinary words. Scanning every line through every detector i
 slow, so each detector's own trigger patterns are first searched in the whole text,
 and only lines that could match go through the full scan, and only through the
 detectors whose own patterns match the line. That pre-filter is built from the
-detectors themselves, so it can skip work but never a secret.
+detectors themselves, so it can skip work but never a secret. Each trigger is first
+looked for through something every one of its matches contains and that is quicker to find
+(a literal, or a part of the pattern that starts with one; for a pattern that ignores
+case, a literal in the case-folded text); the keyword detector's words are found once in
+the case-folded text of the file and its parsed texts together.
 
 The full scan stops after MAX_SUSPECT_LINES such lines, in one text or in all the texts
 of one `scan_texts` call together, and raises `TooManySuspectLines`: the caller reports
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -58,6 +63,9 @@ _KEYWORD_TRIGGER = re.compile(DENYLIST_REGEX, re.IGNORECASE)
 # The characters whose lower case is not the letter they match when case is ignored
 # (capital I with a dot, dotless i, long s): for a search in lower-cased text.
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+# Every keyword contains one of these (checked against the pattern, `_keyword_cores`):
+# where none is in the case-folded text, no keyword is, and the keyword search is skipped.
+_CORES = ("key", "pass", "pwd", "secret", "contras")
 # detect-secrets' `scan_line` disables this filter (meaningless for text that is not a
 # file) on every call; it is disabled once, when the settings are made.
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -124,9 +132,128 @@ def _required_text(pattern: re.Pattern[str]) -> str:
     return best
 
 
+def _fold(text: str) -> str:
+    """`text` lower-cased, each character as the case-insensitive patterns see it: a
+    pattern that ignores case matches an ASCII letter where this has its lower case. One
+    character for one, so positions and line breaks stay where they are."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+_SIMPLE = ("LITERAL", "NOT_LITERAL", "IN", "ANY")
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def _quick_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A part of `pattern` that starts with a literal, found in every match of it, and
+    quicker to search for than it (the regular expression engine scans for a leading
+    literal and tries the rest only there); None when there is none or it ignores case.
+
+    Items of the top-level sequence all take part in every match, in order and side by
+    side: a run of them without groups, anchors or look-arounds matches where they do.
+    For `\\d{8,10}:[0-9A-Za-z_-]{35}` it is `:[0-9A-Za-z_-]{35}`: a YAML file has a
+    colon on every line, but rarely one followed by 35 letters and digits.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        compiler: Any = importlib.import_module("re._compiler")
+        parsed = parser.parse(pattern.pattern, pattern.flags)
+        items = list(parsed)
+
+        def simple(item: Any) -> bool:
+            op, arg = item
+            if str(op) in _SIMPLE:
+                return True
+            return str(op) in _REPEATS and len(arg[2]) == 1 and str(arg[2][0][0]) in _SIMPLE
+
+        best: tuple[int, int, int] | None = None  # (items, start, end)
+        for start, (op, _) in enumerate(items):
+            if str(op) != "LITERAL" or (start and str(items[start - 1][0]) == "LITERAL"):
+                continue
+            end = start
+            while end < len(items) and simple(items[end]):
+                end += 1
+            if best is None or end - start > best[0]:
+                best = (end - start, start, end)
+        if best is None or best[0] == len(items) or best[0] < 2:
+            return None  # the pattern itself, or a single literal (`_required_text`)
+        state = parser.State()  # no groups: the part has none
+        state.flags = parsed.state.flags
+        part = parser.SubPattern(state, items[best[1] : best[2]])
+        quick: re.Pattern[str] = compiler.compile(part, pattern.flags)
+        return quick
+    except Exception:  # another Python's parser: no shortcut, the same result
+        return None
+
+
+def _keyword_cores() -> tuple[str, ...] | None:
+    """`_CORES` if every match of the keyword pattern contains one of them, else None.
+
+    Checked on the pattern's parse tree: a match of a sequence contains each run of
+    literals in it, and what every match of a group, or of each branch, contains.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        items = list(parser.parse(_KEYWORDS.pattern, _KEYWORDS.flags))
+    except Exception:
+        return None
+
+    def contains(sequence: Any) -> bool:
+        run = ""
+        for op, arg in [*sequence, (None, None)]:
+            if str(op) == "LITERAL":
+                run += chr(arg)
+                continue
+            if any(core in run for core in _CORES):
+                return True
+            run = ""
+            if str(op) == "SUBPATTERN" and contains(arg[-1]):
+                return True
+            if str(op) == "BRANCH" and all(contains(branch) for branch in arg[1]):
+                return True
+        return False
+
+    return _CORES if contains(items) else None
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """One trigger pattern, and how to look for it quickly."""
+
+    pattern: re.Pattern[str]
+    needed: str
+    """Text every match contains (in the case-folded text if `folded`); may be ""."""
+    folded: bool
+    quick: re.Pattern[str] | None
+    """A pattern every match contains a match of, quicker to search for."""
+
+    def present(self, text: str, folded: str) -> bool:
+        if self.folded:
+            if self.needed not in folded:
+                return False
+        elif self.quick is not None:
+            if self.quick.search(text) is None:
+                return False
+        elif self.needed not in text:
+            return False
+        return self.pattern.search(text) is not None
+
+
+def _gate(pattern: re.Pattern[str]) -> _Gate:
+    if pattern.flags & re.IGNORECASE:
+        # The literal as written, matched when case is ignored, is that literal in the
+        # case-folded text (for ASCII letters, which is all `_FOLD` is sure of).
+        needed = _required_text(re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+        if needed.isascii():
+            return _Gate(pattern, needed.lower(), True, None)
+        return _Gate(pattern, "", False, None)
+    return _Gate(pattern, _required_text(pattern), False, _quick_pattern(pattern))
+
+
 @cache
-def _gated_triggers() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((_required_text(p), p) for p in _triggers())
+def _gated_triggers() -> tuple[_Gate, ...]:
+    return tuple(_gate(p) for p in _triggers())
 
 
 class TooManySuspectLines(ValueError):
@@ -173,6 +300,32 @@ def _use_our_detectors() -> None:
     _configured = configure_settings_from_baseline({"plugins_used": _plugins()})
     _configured.disable_filters(_INVALID_FILE_FILTER)  # clears the filter cache itself
     _gated_plugins[:] = [(plugin, _plugin_patterns(plugin)) for plugin in get_plugins()]
+    _live.clear()
+
+
+# The plugins of `_gated_plugins` that may find something in a text, by the triggers
+# found in it (`_live_plugins`).
+_live: dict[frozenset[re.Pattern[str]], list[tuple[Any, tuple[re.Pattern[str], ...] | None]]]
+_live = {}
+
+
+def _live_plugins(
+    present: frozenset[re.Pattern[str]],
+) -> list[tuple[Any, tuple[re.Pattern[str], ...] | None]]:
+    """`_gated_plugins` less the regex detectors none of whose patterns is in `present`
+    (those found in the text), each with only its patterns in `present`: a pattern that
+    matches no text matches no line of it. The keyword detector's trigger is kept."""
+    live = _live.get(present)
+    if live is None:
+        live = []
+        for plugin, patterns in _gated_plugins:
+            if patterns is not None:
+                patterns = tuple(p for p in patterns if p is _KEYWORD_TRIGGER or p in present)
+                if not patterns:
+                    continue
+            live.append((plugin, patterns))
+        _live[present] = live
+    return live
 
 
 def _plugin_patterns(plugin: Any) -> tuple[re.Pattern[str], ...] | None:
@@ -194,12 +347,16 @@ def _plugin_patterns(plugin: Any) -> tuple[re.Pattern[str], ...] | None:
     return None
 
 
-def _scan_line(line: str) -> list[PotentialSecret]:
+def _scan_line(
+    line: str, plugins: list[tuple[Any, tuple[re.Pattern[str], ...] | None]] | None = None
+) -> list[PotentialSecret]:
     """What detect-secrets' `scan_line(line)` yields, in the same order, without its
-    per-call settings changes, and skipping plugins that cannot match this line."""
+    per-call settings changes, and skipping plugins that cannot match this line: of
+    `plugins` (`_gated_plugins` or fewer, `_live_plugins`), those none of whose patterns
+    matches the line."""
     context = get_code_snippet(lines=[line], line_number=1)
     found = []
-    for plugin, patterns in _gated_plugins:
+    for plugin, patterns in _gated_plugins if plugins is None else plugins:
         if patterns is not None and not any(p.search(line) for p in patterns):
             continue
         for secret in _ds_scan._scan_line(
@@ -239,48 +396,85 @@ class _Triggers:
     """The detectors' trigger patterns that match somewhere in a text: a line no trigger
     matches cannot hold a secret any detector reports."""
 
-    keyword: bool
-    """The keyword detector's trigger (`_KEYWORD_TRIGGER`) is among them."""
+    keyword_lines: list[int]
+    """0-based numbers of the text's lines where a keyword is, as the text case-folded
+    has it: every line the keyword detector's trigger (`_KEYWORD_TRIGGER`) matches, and
+    maybe others (it is tested on each)."""
     others: tuple[re.Pattern[str], ...]
+    present: frozenset[re.Pattern[str]]
+    """`others` as a set."""
 
     def __bool__(self) -> bool:
-        return self.keyword or bool(self.others)
+        return bool(self.keyword_lines) or bool(self.others)
 
 
 def _present_triggers(text: str) -> _Triggers:
-    others = tuple(p for needed, p in _gated_triggers() if needed in text and p.search(text))
-    return _Triggers(_KEYWORDS.search(text.lower()) is not None, others)
+    folded = _fold(text)
+    others = tuple(gate.pattern for gate in _gated_triggers() if gate.present(text, folded))
+    return _Triggers(_keyword_lines(folded), others, frozenset(others))
 
 
-def _suspect_lines(text: str, triggers: _Triggers) -> Iterator[tuple[int, int, str]]:
+def _keyword_lines(folded: str) -> list[int]:
+    """0-based numbers of the lines of `folded` (a case-folded text) that hold a keyword.
+
+    Each keyword contains one of a few short words (`_CORES`), which `str.find` finds far
+    faster than a search for the keywords themselves: only lines with one are searched.
+    """
+    cores = _cores()
+    if cores is None:
+        starts = [match.start() for match in _KEYWORDS.finditer(folded)]
+    else:
+        starts = []
+        for core in cores:
+            at = folded.find(core)
+            while at >= 0:
+                starts.append(at)
+                at = folded.find(core, at + 1)
+        starts.sort()
+    lines: list[int] = []
+    number, counted, line_end = 0, 0, -1
+    for at in starts:
+        if at < line_end:
+            continue  # on the line just searched
+        number += folded.count("\n", counted, at)
+        counted = at
+        line_end = folded.find("\n", at)
+        if line_end < 0:
+            line_end = len(folded)
+        # The keyword pattern has no anchors or look-arounds: searching between the
+        # line's ends is searching the line.
+        if _KEYWORDS.search(folded, folded.rfind("\n", 0, at) + 1, line_end):
+            lines.append(number)
+    return lines
+
+
+_cores = cache(_keyword_cores)
+
+
+def _suspect_lines(
+    text: str, triggers: _Triggers, numbers: Sequence[int] = ()
+) -> Iterator[tuple[int, int, str]]:
     """(1-based number, offset, text) of each line of `text` that a trigger matches, in
-    order; lines are split at "\n" only."""
+    order; lines are split at "\n" only. Unless other triggers than the keywords are
+    present, only lines `numbers` (in order) are tried: those with a keyword."""
     if triggers.others:
-        tests = [*triggers.others, *((_KEYWORD_TRIGGER,) if triggers.keyword else ())]
+        keyword = (_KEYWORD_TRIGGER,) if triggers.keyword_lines else ()
+        tests = [*triggers.others, *keyword]
         offset = 0
         for number, line in enumerate(text.split("\n"), start=1):
             line_start, offset = offset, offset + len(line) + 1
             if any(p.search(line) for p in tests):
                 yield number, line_start, line
         return
-    if not triggers.keyword:
-        return
     # Keyword lines only. The keyword pattern ignores case, which makes it slow to search
-    # with; its words are found in the text case-folded instead (each line the pattern
+    # with; its words were found in the text case-folded instead (each line the pattern
     # matches is found so, and then tested with the pattern itself as before). Case
     # folding keeps the line breaks, so line numbers are the same.
-    folded = text.translate(_FOLD).lower()
-    lines: list[str] | None = None
-    number, counted, last = 1, 0, 0
+    if not numbers:
+        return
+    lines = text.split("\n")
     line_number, line_start = 1, 0
-    for match in _KEYWORDS.finditer(folded):
-        number += folded.count("\n", counted, match.start())
-        counted = match.start()
-        if number == last:
-            continue
-        last = number
-        if lines is None:
-            lines = text.split("\n")
+    for number in numbers:
         skipped = lines[line_number - 1 : number - 1]
         line_start += sum(map(len, skipped)) + len(skipped)
         line_number = number
@@ -290,21 +484,23 @@ def _suspect_lines(text: str, triggers: _Triggers) -> Iterator[tuple[int, int, s
 
 
 def _scan_with(
-    texts: Sequence[str], allowed: frozenset[str], triggers: _Triggers
+    texts: Sequence[str], allowed: frozenset[str], triggers: _Triggers, first: int = 0
 ) -> list[tuple[int, SecretHit]]:
-    """`scan_texts` with the triggers already found (in these texts or more)."""
+    """`scan_texts` with the triggers already found, in a text of which `texts` joined by
+    line breaks are a part, starting at its line `first` (0-based)."""
     if not triggers:
         return []
     _use_our_detectors()
+    plugins = _live_plugins(triggers.present)
     hits: list[tuple[int, SecretHit]] = []
     suspects = 0
-    for index, text in enumerate(texts):
+    for index, text, numbers in _with_keyword_lines(texts, triggers, first):
         spans: list[tuple[int, int]] | None = None
-        for number, line_start, line in _suspect_lines(text, triggers):
+        for number, line_start, line in _suspect_lines(text, triggers, numbers):
             suspects += 1
             if suspects > MAX_SUSPECT_LINES:
                 raise TooManySuspectLines(number, index)
-            for secret in _scan_line(line):
+            for secret in _scan_line(line, plugins):
                 value = secret.secret_value or ""
                 if not value:
                     continue
@@ -316,6 +512,29 @@ def _scan_with(
                     continue
                 hits.append((index, SecretHit(number, column + 1, secret.type, value)))
     return hits
+
+
+def _with_keyword_lines(
+    texts: Sequence[str], triggers: _Triggers, first: int
+) -> Iterator[tuple[int, str, list[int]]]:
+    """(index, text, 1-based numbers of its lines with a keyword) of each of `texts`,
+    whose first line is line `first` (0-based) of the text the triggers were found in;
+    when only keywords were found, only texts with such a line."""
+    keyword_lines = triggers.keyword_lines
+    every = bool(triggers.others)
+    next_keyword = bisect_left(keyword_lines, first)
+    for index, text in enumerate(texts):
+        if next_keyword == len(keyword_lines) and not every:
+            return
+        end = first + text.count("\n") + 1
+        if next_keyword < len(keyword_lines) and keyword_lines[next_keyword] < end:
+            stop = bisect_left(keyword_lines, end, next_keyword)
+            numbers = [n - first + 1 for n in keyword_lines[next_keyword:stop]]
+            next_keyword = stop
+            yield index, text, numbers
+        elif every:
+            yield index, text, []
+        first = end
 
 
 def scan_texts(
@@ -354,7 +573,7 @@ def scan_file(
     except TooManySuspectLines as stop:
         return stop, None
     try:
-        return first, _scan_with(parsed, allowed, triggers)
+        return first, _scan_with(parsed, allowed, triggers, text.count("\n") + 1)
     except TooManySuspectLines as stop:
         return first, stop
 
