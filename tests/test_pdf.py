@@ -278,12 +278,13 @@ def test_the_same_sections_as_the_site(example: Rendered) -> None:
 
 def test_document_control_on_the_cover(example: Rendered) -> None:
     cover, control = example.pages[0], example.pages[1]
-    for expected in ("Northwind Widgets Ltd", "VSR-2025-001", "1.0", "2025-04-30",
+    for expected in ("Northwind Widgets Ltd", "VSR-2025-001", "1.1", "2025-07-18",
                      "Confidential - example data", "A. Example", "B. Sample"):  # fmt: skip
         assert expected in cover
     for heading in ("Document history", "Distribution", "Sign-off"):
         assert heading in control
     assert "Issued, with the factual corrections" in control
+    assert "Retest of 2025-07-15" in control
     assert "C. Placeholder" in control and "Head of IT" in control
     assert "Contents" not in cover  # the site's list of links is left out of the PDF
 
