@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -59,7 +60,14 @@ _REINTERPRETED = str.maketrans(
 
 def inline(text: object) -> Markup:
     """Plain text, safe anywhere in a line of Markdown."""
-    value = _LINE_BREAKS.sub(" ", str(text))
+    return _inline_text(str(text))
+
+
+# Every interpolation of every page comes through here, and most are the same few
+# values (ids, states, severities, metric names): a cache saves the two substitutions.
+@lru_cache(maxsize=16384)
+def _inline_text(text: str) -> Markup:
+    value = _LINE_BREAKS.sub(" ", text)
     return Markup(_PLAIN.sub(lambda m: f"&#{ord(m.group())};", value))
 
 
@@ -94,7 +102,16 @@ def markdown_block(text: object, css_class: str = "rg-md") -> Markup:
     A block-level element without a `markdown` attribute is raw HTML to Python-Markdown,
     md_in_html included; `markdown="0"` said the same and was left in the built page.
     """
-    rendered = _CONVERTER.reset().convert(str(text))
+    return Markup(f'\n<div class="{css_class}">\n{_sanitised_html(str(text))}\n</div>\n')
+
+
+# Converting is the costliest part of a page, and findings often share text. The result
+# depends on the text alone (the converter is reset each time); the bound keeps a
+# long-running preview from growing.
+@lru_cache(maxsize=8192)
+def _sanitised_html(text: str) -> str:
+    """Reviewer Markdown converted to HTML, sanitised, with re-read characters escaped."""
+    rendered = _CONVERTER.reset().convert(text)
     clean = nh3.clean(
         rendered,
         tags=_TAGS,
@@ -103,7 +120,7 @@ def markdown_block(text: object, css_class: str = "rg-md") -> Markup:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return Markup(f'\n<div class="{css_class}">\n{_protect_text(clean)}\n</div>\n')
+    return _protect_text(clean)
 
 
 def markdown_inline(text: object) -> Markup:

@@ -234,6 +234,25 @@ class Plan:
         """The step of a finding or roadmap item (not its interim mitigation)."""
         return self._by_ref.get(ref)
 
+    # Indexes for the finding pages: scanning every tier's steps once per page made
+    # rendering grow with the square of the findings.
+
+    @cached_property
+    def _tier_by_number(self) -> dict[int, Tier]:
+        return {s.number: t for t in self.tiers for s in t.steps}
+
+    @cached_property
+    def _interim_by_ref(self) -> dict[str, Step]:
+        return {s.ref: s for s in self.steps if s.kind == "interim"}
+
+    def tier_of(self, step: Step) -> Tier | None:
+        """The tier a step of this plan is in."""
+        return self._tier_by_number.get(step.number)
+
+    def interim_of(self, ref: str) -> Step | None:
+        """The interim mitigation step of a finding, if it has one."""
+        return self._interim_by_ref.get(ref)
+
 
 def phase_due(review: Review, phase_id: str) -> dt.date | None:
     report = review.spec.review.report_date
@@ -322,6 +341,12 @@ def plan(review: Review, figures: Comparison) -> Plan:
         # in this tier are placed (earlier tiers are placed already); the heap picks the
         # ready step of highest priority.
         waiting = {w.id: {d for d in w.depends_on if d in members} for w in members.values()}
+        # Who waits on each step, so placing one visits its dependents only (not every
+        # step of the tier, which grew with the square of the tier's size).
+        dependents: dict[str, list[str]] = {}
+        for waiter, needs in waiting.items():
+            for needed in needs:
+                dependents.setdefault(needed, []).append(waiter)
         ready = [(priority(w), w.id) for w in members.values() if not waiting[w.id]]
         heapq.heapify(ready)
         while ready:
@@ -344,11 +369,11 @@ def plan(review: Review, figures: Comparison) -> Plan:
                     w.known_exploited,
                 )
             )
-            for other, needs in waiting.items():
-                if work_id in needs:
-                    needs.discard(work_id)
-                    if not needs:
-                        heapq.heappush(ready, (priority(members[other]), other))
+            for other in dependents.get(work_id, ()):
+                needs = waiting[other]
+                needs.discard(work_id)
+                if not needs:  # the heap orders by (priority, id): push order is moot
+                    heapq.heappush(ready, (priority(members[other]), other))
         result.append(
             Tier(tier_id, _tier_title(review, tier_id), tier_due, tier_owner, tuple(steps))
         )

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from . import charts, exploitation, fixes, markup, present, report
 from .figures import Comparison
 from .glance import at_a_glance
-from .model import AttackStep, Finding
+from .model import AttackStep, Finding, Reference
 from .plan import plan
 from .plan_words import step_reasons
 from .redesign import redesigns
@@ -160,11 +160,18 @@ class PageContext:
         self.page = ""
         self._depends: dict[str, dict[str, list[str]]] = {}
         self._terms_linked: set[tuple[str, str]] = set()
+        self._links: dict[tuple[str, str], str] = {}
+        self._estate_order: dict[str, dict[str, int]] = {}
 
     def link(self, target: str) -> str:
         """A relative link from the page being rendered to `target` (a review page path)."""
-        here = posixpath.dirname(self.page)
-        return posixpath.relpath(target, here or ".")
+        here = posixpath.dirname(self.page) or "."
+        # relpath resolves both paths against the working folder on every call; pages
+        # link the same few targets thousands of times.
+        key = (target, here)
+        if key not in self._links:
+            self._links[key] = posixpath.relpath(target, here)
+        return self._links[key]
 
     def finding_link(self, finding_id: str) -> Markup:
         finding = self.review.finding_by_id.get(finding_id)
@@ -185,7 +192,12 @@ class PageContext:
         """Services controlled by design by any of `ids` in `state`, in estate order."""
         radius = self.figures.states[state].blast_radius
         union = {service for asset in ids for service in radius.get(asset, [])}
-        return [a for a in radius if a in union]
+        # Sorting the few services found by their estate position, rather than walking
+        # the whole estate once per finding page.
+        if state not in self._estate_order:
+            self._estate_order[state] = {asset: i for i, asset in enumerate(radius)}
+        order = self._estate_order[state]
+        return sorted((a for a in union if a in order), key=order.__getitem__)
 
     @cached_property
     def _service_counts(self) -> dict[str, int]:
@@ -208,6 +220,24 @@ class PageContext:
             for framework in {r.framework for r in scored.finding.references}:
                 counts[framework] = counts.get(framework, 0) + 1
         return counts
+
+    def references_by_framework(self, scored: ScoredFinding) -> dict[str, list[Reference]]:
+        """The finding's references grouped by framework, each group in the finding's order."""
+        grouped: dict[str, list[Reference]] = {}
+        for ref in scored.finding.references:
+            grouped.setdefault(ref.framework, []).append(ref)
+        return grouped
+
+    @cached_property
+    def framework_coverage(self) -> dict[str, tuple[int, int]]:
+        """For each framework: how many findings cite it, and how many distinct item ids."""
+        mapped = dict.fromkeys((f.id for f in self.review.spec.frameworks), 0)
+        items: dict[str, set[str]] = {framework: set() for framework in mapped}
+        for scored in self.review.findings:
+            for framework, refs in self.references_by_framework(scored).items():
+                mapped[framework] = mapped.get(framework, 0) + 1
+                items.setdefault(framework, set()).update(r.id for r in refs if r.id)
+        return {framework: (mapped[framework], len(items[framework])) for framework in mapped}
 
     @cached_property
     def cve_index(self) -> list[tuple[str, Any, list[str]]]:
@@ -276,6 +306,7 @@ def _common(
     spec = review.spec
     primary = review.primary_version
     work = plan(review, figures)
+    findings = review.by_severity()
     return {
         "review": review,
         "spec": spec,
@@ -285,7 +316,8 @@ def _common(
         "state_titles": {s.id: s.title for s in spec.states},
         "baseline": review.baseline,
         "current": review.current,
-        "findings": review.by_severity(),
+        "findings": findings,
+        "findings_by_category": _by_category(findings),
         "primary": primary,
         "categories": {c.id: c for c in spec.categories},
         "frameworks": {f.id: f for f in spec.frameworks},
@@ -307,6 +339,14 @@ def _common(
         "redesigns": redesigns(review, figures),
         "retests": retest_summary(review),
     }
+
+
+def _by_category(findings: list[ScoredFinding]) -> dict[str, list[ScoredFinding]]:
+    """Findings of each category, in the given order (one pass, not one per category)."""
+    result: dict[str, list[ScoredFinding]] = {}
+    for scored in findings:
+        result.setdefault(scored.finding.category, []).append(scored)
+    return result
 
 
 def _steps_by_finding(review: Review) -> dict[str, list[dict[str, Any]]]:
