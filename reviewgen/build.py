@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import os
 import shutil
 import tempfile
@@ -99,6 +100,27 @@ def template_errors(env: jinja2.Environment) -> Iterator[None]:
                 )
             ]
         ) from None
+
+
+@contextlib.contextmanager
+def _reviews_frozen() -> Iterator[None]:
+    """Keep the garbage collector from walking the loaded reviews again and again while
+    the pages are rendered.
+
+    Rendering allocates millions of short-lived objects, and each full collection walked
+    every object of the loaded reviews once more: a cost that grew with the review (about
+    a tenth of the build at 3,000 findings). `gc.freeze` sets what exists now aside for the
+    render; `gc.unfreeze` hands it back, so nothing lives longer than it did. A process
+    that froze objects of its own is left as it is.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class NotPublishable(UsageError):
@@ -202,7 +224,7 @@ def build_site(
     env = make_environment(overrides, templates)
     if cache is not None:
         env.bytecode_cache = cache.templates
-    with template_errors(env):
+    with template_errors(env), _reviews_frozen():
         return _site(env, loaded, chosen, templates, overrides, site_url, cache, since)
 
 

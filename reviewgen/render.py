@@ -77,11 +77,16 @@ def finding_path(finding_id: str) -> str:
     return f"findings/{finding_id.lower()}.md"
 
 
+_NUMBERS = (bool, int, float)
+
+
 def _finalize(value: Any) -> Any:
     """Every interpolation is Markdown-safe unless a filter already made it so."""
+    if type(value) is str:  # the most common case first: this runs for every `{{ }}`
+        return markup.inline(value)
     if isinstance(value, Markup) or value is None:
         return value
-    if isinstance(value, bool | int | float):
+    if isinstance(value, _NUMBERS):
         return Markup(str(value))
     return markup.inline(value)
 
@@ -265,6 +270,19 @@ class PageContext:
                 if service != asset:
                     result.setdefault(service, []).append(asset)
         return result
+
+    def attack_step_change(self, before: str, after: str) -> tuple[int, int, int]:
+        """Attack steps (by id) new in `after`, gone from `before`, and in both states."""
+        steps = [s for f in self.review.findings for s in f.finding.attack_steps]
+        in_before = [s.id for s in steps if before in s.states]
+        in_after = [s.id for s in steps if after in s.states]
+        # Sets, not list membership per step: that grew with the square of the steps.
+        seen_before, seen_after = set(in_before), set(in_after)
+        return (
+            sum(step not in seen_before for step in in_after),
+            sum(step not in seen_after for step in in_before),
+            sum(step in seen_before for step in in_after),
+        )
 
     def say(self, sentence: report.Sentence) -> Markup:
         """A sentence of the report: its text escaped, its findings linked, and each
