@@ -39,7 +39,7 @@ from .figures import (
 from .graph import StateGraph, build_state_graph
 from .model import DELTAS
 from .plan import fixed_by_phase
-from .reach import AttackGraph, Reach, instance_closure
+from .reach import AttackGraph, Node, Reach, instance_closure, one
 from .registry import CVSS_VERSIONS, SEVERITY_IDS_ASCENDING
 from .review import Review
 from .status import closed_in
@@ -145,6 +145,51 @@ def _reach_summary(
     }
 
 
+#: The positions whose loss can cut an asset, by the position the cut is counted in.
+_CUT_KINDS = {kind: base for base in ("control", "read", "deny") for kind in (base, one(base))}
+_CONTROL_ONE = one("control")
+
+
+def _cut(
+    graph: StateGraph,
+    reach: Reach,
+    lost: set[Node],
+    before: dict[str, int],
+    services: AbstractSet[str],
+) -> tuple[set[str], set[str], set[str], int]:
+    """What `reach` loses with the positions in `lost`: the assets controlled, read and
+    denied, and the service instances controlled.
+
+    An asset is cut when no instance of it stays held: none of its positions (over every
+    instance, or over one) survives outside `lost`, so only the assets of lost positions
+    are candidates and the cost is that of `lost`, not of the whole reach. Instances are
+    cut also when a pool falls from every instance to one.
+    """
+    distance = reach.distance
+    candidates: dict[str, set[str]] = {"control": set(), "read": set(), "deny": set()}
+    for kind, asset in lost:
+        if kind in _CUT_KINDS:
+            candidates[_CUT_KINDS[kind]].add(asset)
+
+    def survives(node: Node) -> bool:
+        return node in distance and node not in lost
+
+    instances = 0
+    for asset in candidates["control"] & services:
+        if survives(("control", asset)):
+            left = graph.instances(asset)
+        elif survives((_CONTROL_ONE, asset)):
+            left = 1
+        else:
+            left = 0
+        instances += before[asset] - left
+    controlled, read, denied = (
+        {a for a in candidates[kind] if not survives((kind, a)) and not survives((one(kind), a))}
+        for kind in ("control", "read", "deny")
+    )
+    return controlled, read, denied, instances
+
+
 def _choke_points(
     context: StateContext,
     entry_points: list[str],
@@ -160,14 +205,7 @@ def _choke_points(
         reach = context.attack_graph.attack(entry, fixed)
         before = reach.held("control", graph)
         for finding, lost in context.attack_graph.losses(reach, fixed).items():
-            # An asset is cut when no instance of it stays held; instances are cut also
-            # when a pool falls from every instance to one.
-            kept = Reach({n: d for n, d in reach.distance.items() if n not in lost}, {})
-            controlled = reach.assets("control") - kept.assets("control")
-            read = reach.assets("read") - kept.assets("read")
-            denied = reach.assets("deny") - kept.assets("deny")
-            after = kept.held("control", graph)
-            instances = sum(n - after.get(a, 0) for a, n in before.items() if a in services)
+            controlled, read, denied, instances = _cut(graph, reach, lost, before, services)
             cut = EntryCut(
                 controlled=_ordered(graph, controlled & services),
                 read=_ordered(graph, read & services),

@@ -135,7 +135,8 @@ class Reach:
 
     def assets(self, kind: str) -> set[str]:
         """Assets held in position `kind`: of a pooled asset, every instance or one."""
-        return {subject for (k, subject) in self.distance if k in (kind, one(kind))}
+        kinds = (kind, one(kind))
+        return {subject for (k, subject) in self.distance if k in kinds}
 
     def instances(self, kind: str, graph: StateGraph, among: set[str] | None = None) -> int:
         """Instances held in position `kind` (of `among` only, if given): a pooled asset
@@ -146,10 +147,11 @@ class Reach:
     def held(self, kind: str, graph: StateGraph) -> dict[str, int]:
         """For each asset held in position `kind`, how many of its instances."""
         result: dict[str, int] = {}
+        single = one(kind)
         for k, subject in self.distance:
             if k == kind:
                 result[subject] = graph.instances(subject)
-            elif k == one(kind):
+            elif k == single:
                 result.setdefault(subject, 1)
         return result
 
