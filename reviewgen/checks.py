@@ -249,6 +249,10 @@ class Checker:
         self.spec = spec
         self.found: dict[Problem, None] = {}
         self.declared = declared_ids(doc.data)
+        # The same ids as sets, for membership; the lists keep their order for messages.
+        self.declared_sets: dict[str, frozenset[str] | None] = {
+            kind: None if ids is None else frozenset(ids) for kind, ids in self.declared.items()
+        }
         self.states = [s.id for s in spec.states] if spec else []
         self.present = {
             state: {a.id for a in spec.assets if state in a.placement} if spec else set()
@@ -270,10 +274,11 @@ class Checker:
     def known(self, doc: Document, path: PathKey, value: str, kind: str) -> bool:
         """Whether `value` is a declared `kind`; if not, report it. True when review.yaml
         declares nothing of this kind that can be checked against."""
-        choices = self.declared.get(kind)
-        if choices is None or value in choices:
+        valid = self.declared_sets.get(kind)
+        if valid is None or value in valid:
             return True
-        self.report(doc, path, unknown_message(kind, value, choices))
+        # Only on a miss: the message lists the valid ids, in the order written.
+        self.report(doc, path, unknown_message(kind, value, self.declared[kind] or []))
         return False
 
     def check_references(self, doc: Document, model: type[BaseModel]) -> None:
