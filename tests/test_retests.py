@@ -638,7 +638,10 @@ def test_a_finding_page_shows_its_retests(example_dir: Path) -> None:
         .render(context, f=mp03, finding=mp03.finding)
     )
     assert "**Retests:** 2025-07-15, fixed (" in text
-    assert "Both hosts checked from vCenter and the vault." in text
+    # The note sits in parentheses within the sentence: its own full stop is dropped.
+    assert (
+        '(<span class="rg-md-inline">Both hosts checked from vCenter and the vault</span>).' in text
+    )
     assert "[retests](../retests.md)" in text
 
 
