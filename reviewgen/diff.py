@@ -49,14 +49,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .compare import compare
 from .errors import ReviewError, display_path
 from .figures import Comparison, EntryReach
 from .load import load_review
 from .registry import VERSION_ORDER
 from .review import Review, ScoredFinding
+from .yamlsource import YamlProblem, parse_yaml
 
 SCHEMA_VERSION = 1
 
@@ -108,23 +107,22 @@ def _top(argument: str, cwd: Path) -> Path:
     return Path(found.stdout.decode("utf-8", "replace").strip())
 
 
-def _stated_version(text: bytes) -> str | None:
-    """`review.version` of a review.yaml's text, or None when it cannot be read."""
+def _stated_version(raw: bytes, shown: str) -> str | None:
+    """`review.version` of a review.yaml's bytes, or None when it cannot be read."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = parse_yaml(raw, Path(shown), shown).data
+    except YamlProblem:
         return None
     review = data.get("review") if isinstance(data, dict) else None
     version = review.get("version") if isinstance(review, dict) else None
     return str(version) if version is not None else None
 
 
-def _version_revision(argument: str, cwd: Path) -> tuple[str, str]:
+def _version_revision(argument: str, top: Path, cwd: Path) -> tuple[str, str]:
     """`REV:PATH` for `PATH@VERSION`: the newest commit stating that version."""
     path, _, version = argument.rpartition("@")
     if not path or not version:
         raise DiffError(f"{argument}: write a version as PATH@VERSION, such as reviews/name@1.0")
-    top = _top(argument, cwd)
     # PATH is a folder as the shell names it: from the working directory, or absolute.
     relative = os.path.relpath((cwd / path).resolve(), top.resolve()).replace(os.sep, "/")
     inner = _git_path(argument, relative, top, cwd)
@@ -135,7 +133,7 @@ def _version_revision(argument: str, cwd: Path) -> tuple[str, str]:
     seen: list[str] = []
     for sha in log.stdout.decode().split():
         text = _git(["show", f"{sha}:{spec}"], top, argument)
-        stated = _stated_version(text.stdout) if text.returncode == 0 else None
+        stated = _stated_version(text.stdout, f"{sha}:{spec}") if text.returncode == 0 else None
         if stated == version:
             return sha, inner
         if stated is not None and stated not in seen:
@@ -149,8 +147,8 @@ def _revision(argument: str, cwd: Path) -> Iterator[Path]:
     """The review folder `REV:PATH` or `PATH@VERSION` names, extracted into a temporary
     folder."""
     if ":" not in argument:
-        rev, inner = _version_revision(argument, cwd)
         top = _top(argument, cwd)
+        rev, inner = _version_revision(argument, top, cwd)
         shown = argument
     else:
         rev, _, path = argument.partition(":")

@@ -281,6 +281,16 @@ def read_yaml(path: Path) -> Document:
         raw = path.read_bytes()
     except OSError as err:
         raise YamlProblem(Problem(shown, 1, 1, f"cannot read file: {err.strerror}")) from None
+    return parse_yaml(raw, path, shown)
+
+
+def parse_yaml(raw: bytes, path: Path, shown: str) -> Document:
+    """Parse the bytes of one file (read from disk, or from a git revision), with the same
+    bounds and messages as `read_yaml`; raise `YamlProblem` at the first thing that stops
+    reading it."""
+    if len(raw) > MAX_BYTES:
+        limit = MAX_BYTES // (1024 * 1024)
+        raise YamlProblem(Problem(shown, 1, 1, f"file is larger than {limit} MB"))
     text = _decode(raw, shown)
     builder = _Builder(shown)
     loader = _Loader(text)
